@@ -1,0 +1,101 @@
+#include "app/CommandLine.h"
+
+#include <QDir>
+#include <QStandardPaths>
+
+#include <variant>
+
+namespace l402::app {
+
+std::variant<GlobalOptions, ParseError> parseGlobalOptions(const QStringList& argv)
+{
+    GlobalOptions options;
+    for (qsizetype i = 1; i < argv.size(); ++i) {
+        const QString& argument = argv.at(i);
+        auto takeValue = [&](const QString& name) -> std::optional<QString> {
+            const QString prefix = name + QLatin1Char('=');
+            if (argument.startsWith(prefix)) {
+                return argument.mid(prefix.size());
+            }
+            if (i + 1 < argv.size()) {
+                return argv.at(++i);
+            }
+            return std::nullopt;
+        };
+        auto is = [&](const char* name) {
+            const QLatin1String option(name);
+            return argument == option || argument.startsWith(QString(option) + QLatin1Char('='));
+        };
+        if (argument == QLatin1String("--")) {
+            options.arguments += argv.mid(i + 1);
+            break;
+        }
+        if (is("--data-dir") || is("--passphrase-file")) {
+            const bool dataDir = is("--data-dir");
+            const QString name =
+                dataDir ? QStringLiteral("--data-dir") : QStringLiteral("--passphrase-file");
+            auto value = takeValue(name);
+            if (!value || value->isEmpty()) {
+                return ParseError{QStringLiteral("%1 needs a value.").arg(name)};
+            }
+            (dataDir ? options.dataDir : options.passphraseFile) = *value;
+        } else if (argument == QLatin1String("--json")) {
+            options.json = true;
+        } else if (argument == QLatin1String("--demo")) {
+            options.demo = true;
+        } else if (argument == QLatin1String("--help") || argument == QLatin1String("-h")) {
+            options.help = true;
+        } else if (argument == QLatin1String("--version") || argument == QLatin1String("-V")) {
+            options.version = true;
+        } else if (options.command.isEmpty() && !argument.startsWith(QLatin1Char('-'))) {
+            options.command = argument;
+        } else {
+            options.arguments.append(argument);
+        }
+    }
+    if (options.command.isEmpty()) {
+        options.command = QStringLiteral("gui");
+    }
+    return options;
+}
+
+QString resolveDataDir(const GlobalOptions& options)
+{
+    QString base = options.dataDir;
+    if (base.isEmpty()) {
+        base = qEnvironmentVariable("L402_WALLET_HOME");
+    }
+    if (base.isEmpty()) {
+        base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+               QStringLiteral("/l402-wallet");
+    }
+    if (options.demo) {
+        base += QStringLiteral("/demo");
+    }
+    return QDir::cleanPath(QDir(base).absolutePath());
+}
+
+QString usageText()
+{
+    return QStringLiteral(
+        "Usage: l402-wallet [COMMAND] [OPTIONS]\n"
+        "\n"
+        "A wallet agent that lets AI agents pay for L402 APIs within your budgets.\n"
+        "\n"
+        "Commands:\n"
+        "  gui                     Open the window, tray and local proxy (the default)\n"
+        "  serve                   Run headless (no window)\n"
+        "  decode [--json] INPUT   Decode a BOLT 11 invoice, a macaroon or a\n"
+        "                          WWW-Authenticate challenge, offline\n"
+        "\n"
+        "Options for every command:\n"
+        "  --data-dir DIR          Data folder (env L402_WALLET_HOME)\n"
+        "  --passphrase-file FILE  Unlock with a passphrase instead of the OS keychain\n"
+        "                          (env L402_WALLET_PASSPHRASE)\n"
+        "  --demo                  Demo node with simulated funds, in its own data folder\n"
+        "  --json                  Machine-readable output for data commands\n"
+        "  -h, --help              Show this help\n"
+        "  -V, --version           Show the version\n");
+}
+
+} // namespace l402::app

@@ -1,0 +1,32 @@
+#include "app/Commands.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdio>
+
+namespace l402::app {
+
+void printJson(const QJsonValue& value)
+{
+    const QByteArray text = value.isObject()  ? QJsonDocument(value.toObject()).toJson()
+                            : value.isArray() ? QJsonDocument(value.toArray()).toJson()
+                                              : QJsonDocument(QJsonArray{value}).toJson();
+    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), stdout);
+    std::fflush(stdout);
+}
+
+int reportError(const GlobalOptions& options, const Error& error, int exitCode)
+{
+    const QByteArray line = QStringLiteral("l402-wallet: %1\n").arg(error.message).toUtf8();
+    std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), stderr);
+    if (options.json) {
+        printJson(QJsonObject{
+            {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), error.code},
+                                                  {QStringLiteral("message"), error.message}}}});
+    }
+    return exitCode;
+}
+
+} // namespace l402::app

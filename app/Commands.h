@@ -1,0 +1,24 @@
+#pragma once
+
+#include "app/CommandLine.h"
+#include "core/util/Result.h"
+
+#include <QJsonValue>
+
+namespace l402::app {
+
+// Exit codes shared by every command (fetch adds lnget's 2/3/4 on top).
+enum ExitCode : int { kExitOk = 0, kExitError = 1, kExitUsage = 64 };
+
+// Prints an error the way the contract says: one line on stderr, and with --json also
+// {"error":{"code","message"}} on stdout. Returns `exitCode` for `return reportError(...)`.
+int reportError(const GlobalOptions& options, const Error& error, int exitCode = kExitError);
+void printJson(const QJsonValue& value);
+
+int runDecode(const GlobalOptions& options);
+int runServe(const GlobalOptions& options);
+#ifdef L402_WITH_GUI
+int runGui(int& argc, char** argv, const GlobalOptions& options);
+#endif
+
+} // namespace l402::app

@@ -1,0 +1,52 @@
+// l402-wallet: the composition root. It picks GUI or headless before any QCoreApplication
+// exists (a QApplication needs a display; CLI commands must run without one).
+#include "app/CommandLine.h"
+#include "app/Commands.h"
+
+#include <QStringList>
+
+#include <cstdio>
+
+int main(int argc, char** argv)
+{
+    using namespace l402::app;
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) {
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    }
+    const auto parsed = parseGlobalOptions(arguments);
+    if (const auto* error = std::get_if<ParseError>(&parsed)) {
+        std::fprintf(stderr, "l402-wallet: %s\n", qPrintable(error->message));
+        return kExitUsage;
+    }
+    const GlobalOptions& options = std::get<GlobalOptions>(parsed);
+    if (options.version) {
+        std::printf("l402-wallet %s\n", L402_VERSION);
+        return kExitOk;
+    }
+    if (options.help || options.command == QLatin1String("help")) {
+        std::fputs(qPrintable(usageText()), stdout);
+        return kExitOk;
+    }
+    if (options.command == QLatin1String("decode")) {
+        return runDecode(options);
+    }
+    if (options.command == QLatin1String("serve")) {
+        return runServe(options);
+    }
+    if (options.command == QLatin1String("gui")) {
+#ifdef L402_WITH_GUI
+        return runGui(argc, argv, options);
+#else
+        return reportError(options, l402::Error{QStringLiteral("no_gui"),
+                                                QStringLiteral("This build has no GUI; use "
+                                                               "'l402-wallet serve'.")});
+#endif
+    }
+    return reportError(options,
+                       l402::Error{QStringLiteral("usage"),
+                                   QStringLiteral("Unknown command '%1'. See 'l402-wallet "
+                                                  "--help'.")
+                                       .arg(options.command)},
+                       kExitUsage);
+}

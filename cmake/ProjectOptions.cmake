@@ -1,0 +1,30 @@
+# One INTERFACE target carries the warnings, strict Qt defines and sanitizers that every
+# first-party target links. Third-party code never sees these flags.
+add_library(l402_project_options INTERFACE)
+
+target_compile_options(l402_project_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wold-style-cast -Wnon-virtual-dtor
+  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wformat=2
+  -Wimplicit-fallthrough)
+if(L402_WARNINGS_AS_ERRORS OR DEFINED ENV{CI})
+  target_compile_options(l402_project_options INTERFACE -Werror)
+endif()
+
+target_compile_definitions(l402_project_options INTERFACE
+  QT_NO_CAST_FROM_ASCII
+  QT_NO_CAST_TO_ASCII
+  QT_NO_CAST_FROM_BYTEARRAY
+  QT_NO_CONTEXTLESS_CONNECT
+  QT_USE_QSTRINGBUILDER
+  QT_NO_KEYWORDS
+  QT_NO_URL_CAST_FROM_STRING
+  QT_STRICT_ITERATORS
+  QT_DISABLE_DEPRECATED_UP_TO=0x060400)
+
+if(SANITIZERS)
+  string(REPLACE "," ";" _sanitizer_list "${SANITIZERS}")
+  string(REPLACE ";" "," _sanitizer_flag "${_sanitizer_list}")
+  target_compile_options(l402_project_options INTERFACE
+    -fsanitize=${_sanitizer_flag} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(l402_project_options INTERFACE -fsanitize=${_sanitizer_flag})
+endif()

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <QMainWindow>
+
+class QListWidget;
+class QStackedWidget;
+
+namespace l402::ui {
+
+// The main window: a navigation list on the left and one page per area on the right.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    struct Options {
+        bool demo = false;
+        QString dataDir;
+    };
+
+    enum class Page { Activity, Approvals, Tokens, Budgets, Agents, Node, Settings };
+    Q_ENUM(Page)
+
+    explicit MainWindow(const Options& options, QWidget* parent = nullptr);
+
+    void showPage(Page page);
+    Page currentPage() const;
+    static QString pageTitle(Page page);
+
+private:
+    QWidget* buildPage(Page page);
+    QWidget* buildActivityPage();
+    QWidget* buildSettingsPage();
+    QWidget* buildDemoBanner();
+
+    Options m_options;
+    QListWidget* m_navigation = nullptr;
+    QStackedWidget* m_pages = nullptr;
+};
+
+} // namespace l402::ui
