@@ -2,6 +2,7 @@
 
 #include "ui/EmptyState.h"
 
+#include <QFile>
 #include <QFormLayout>
 #include <QFrame>
 #include <QHBoxLayout>
@@ -9,7 +10,9 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMetaEnum>
+#include <QPainter>
 #include <QStackedWidget>
+#include <QSvgRenderer>
 #include <QVBoxLayout>
 
 namespace l402::ui {
@@ -40,6 +43,35 @@ QString iconFor(MainWindow::Page page)
         return QStringLiteral(":/icons/settings.svg");
     }
     return {};
+}
+
+// The navigation icons are grey strokes; on the selection highlight they are drawn in the
+// highlighted-text colour so they stay visible in light and dark palettes.
+QIcon navigationIcon(const QString& path, const QPalette& palette)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return QIcon(path);
+    }
+    const QByteArray svg = file.readAll();
+    QByteArray selectedSvg = svg;
+    selectedSvg.replace("#5f6b7a", palette.color(QPalette::HighlightedText).name().toLatin1());
+    // Rendered to pixmaps at 1x and 2x: the SVG icon engine keeps one added pixmap per mode,
+    // which would not serve both sizes.
+    QIcon icon;
+    for (const auto& [bytes, mode] :
+         {std::pair{svg, QIcon::Normal}, std::pair{selectedSvg, QIcon::Selected}}) {
+        QSvgRenderer renderer(bytes);
+        for (const int size : {20, 40}) {
+            QPixmap pixmap(size, size);
+            pixmap.fill(Qt::transparent);
+            QPainter painter(&pixmap);
+            renderer.render(&painter);
+            painter.end();
+            icon.addPixmap(pixmap, mode);
+        }
+    }
+    return icon;
 }
 
 QLabel* pageHeading(const QString& text, QWidget* parent)
@@ -105,7 +137,8 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     m_navigation->setBackgroundRole(QPalette::AlternateBase);
     m_pages = new QStackedWidget(central);
     for (const Page page : kPages) {
-        auto* item = new QListWidgetItem(QIcon(iconFor(page)), pageTitle(page), m_navigation);
+        auto* item = new QListWidgetItem(navigationIcon(iconFor(page), palette()), pageTitle(page),
+                                         m_navigation);
         item->setSizeHint(QSize(0, 36));
         m_pages->addWidget(buildPage(page));
     }

@@ -1,6 +1,7 @@
 #include "core/protocol/DecodeReport.h"
 
 #include "core/protocol/Challenge.h"
+#include "core/util/Money.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -209,17 +210,22 @@ QString formatMsat(const QJsonValue& amount)
     if (amount.isNull()) {
         return QStringLiteral("any amount (none set)");
     }
-    const qint64 msat = amount.toInteger();
-    if (msat % 1000 == 0) {
-        return QStringLiteral("%1 sat").arg(QLocale::c().toString(msat / 1000));
+    return formatMsatAsSat(static_cast<uint64_t>(amount.toInteger()));
+}
+
+// "label      value", or just the label as a heading when there is no value.
+QString labelled(const QString& indent, const QString& label, const QString& value)
+{
+    if (value.isEmpty()) {
+        return indent + label + QLatin1Char('\n');
     }
-    return QStringLiteral("%1 msat").arg(QLocale::c().toString(msat));
+    return indent + label.leftJustified(22) + value + QLatin1Char('\n');
 }
 
 void describeInvoice(QString& out, const QJsonObject& invoice, const QString& indent)
 {
     auto line = [&](const QString& label, const QString& value) {
-        out += indent + label.leftJustified(22) + value + QLatin1Char('\n');
+        out += labelled(indent, label, value);
     };
     if (invoice.contains(QStringLiteral("error"))) {
         line(QStringLiteral("invoice error"), invoice.value(QStringLiteral("error"))
@@ -282,7 +288,7 @@ void describeInvoice(QString& out, const QJsonObject& invoice, const QString& in
 void describeMacaroon(QString& out, const QJsonObject& macaroon, const QString& indent)
 {
     auto line = [&](const QString& label, const QString& value) {
-        out += indent + label.leftJustified(22) + value + QLatin1Char('\n');
+        out += labelled(indent, label, value);
     };
     if (macaroon.contains(QStringLiteral("error"))) {
         line(QStringLiteral("macaroon error"), macaroon.value(QStringLiteral("error"))

@@ -1,0 +1,202 @@
+#include "core/protocol/Bolt11.h"
+#include "core/protocol/Macaroon.h"
+#include "tests/support/ProcessRunner.h"
+#include "tests/support/TestData.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using l402::test::runWallet;
+
+namespace {
+QString specInvoice(const char* name)
+{
+    for (const QJsonValue value : l402::test::loadJsonArray(QStringLiteral("bolt11/valid.json"))) {
+        if (value.toObject()
+                .value(QStringLiteral("name"))
+                .toString()
+                .startsWith(QLatin1String(name))) {
+            return value.toObject().value(QStringLiteral("invoice")).toString();
+        }
+    }
+    return {};
+}
+} // namespace
+
+// The CLI contract of DESIGN §4 for the commands that exist: exit codes, one-line errors on
+// stderr, and the --json shapes on stdout.
+class CliTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void version()
+    {
+        const auto result = runWallet({QStringLiteral("--version")});
+        QCOMPARE(result.exitCode, 0);
+        QCOMPARE(result.out.trimmed(), QByteArray("l402-wallet " L402_VERSION));
+    }
+
+    void help()
+    {
+        const auto result = runWallet({QStringLiteral("--help")});
+        QCOMPARE(result.exitCode, 0);
+        QVERIFY(result.out.contains("decode [--json] INPUT"));
+        QVERIFY(result.out.contains("serve"));
+    }
+
+    void unknownCommand()
+    {
+        const auto result = runWallet({QStringLiteral("frobnicate"), QStringLiteral("--json")});
+        QCOMPARE(result.exitCode, 64);
+        QCOMPARE(result.err.count('\n'), 1);
+        QVERIFY(result.err.contains("Unknown command 'frobnicate'"));
+        const QJsonObject error =
+            QJsonDocument::fromJson(result.out).object().value(QStringLiteral("error")).toObject();
+        QCOMPARE(error.value(QStringLiteral("code")).toString(), QStringLiteral("usage"));
+    }
+
+    void decodeInvoiceJson()
+    {
+        const QString invoice = specInvoice("mainnet, P2PKH fallback and");
+        QVERIFY(!invoice.isEmpty());
+        const auto result =
+            runWallet({QStringLiteral("decode"), QStringLiteral("--json"), invoice});
+        QCOMPARE(result.exitCode, 0);
+        QVERIFY(result.err.isEmpty());
+        const QJsonObject json = QJsonDocument::fromJson(result.out).object();
+        QCOMPARE(json.value(QStringLiteral("type")).toString(), QStringLiteral("bolt11"));
+        QCOMPARE(json.value(QStringLiteral("network")).toString(), QStringLiteral("bitcoin"));
+        QCOMPARE(json.value(QStringLiteral("amount_msat")).toInteger(), 2'000'000'000);
+        QCOMPARE(json.value(QStringLiteral("fallback_addresses")).toArray().first().toString(),
+                 QStringLiteral("1RustyRX2oai4EYYDpQGWvEL62BBGqN9T"));
+        const QJsonArray hops =
+            json.value(QStringLiteral("route_hints")).toArray().first().toArray();
+        QCOMPARE(hops.size(), 2);
+        QCOMPARE(hops.at(0).toObject().value(QStringLiteral("short_channel_id")).toString(),
+                 QStringLiteral("66051x263430x1800"));
+        // Exactly the contract's keys.
+        QStringList keys = json.keys();
+        keys.sort();
+        QCOMPARE(keys,
+                 (QStringList{QStringLiteral("amount_msat"), QStringLiteral("description"),
+                              QStringLiteral("description_hash"), QStringLiteral("expiry"),
+                              QStringLiteral("fallback_addresses"), QStringLiteral("features"),
+                              QStringLiteral("min_final_cltv_expiry"), QStringLiteral("network"),
+                              QStringLiteral("payee"), QStringLiteral("payment_hash"),
+                              QStringLiteral("payment_secret"), QStringLiteral("route_hints"),
+                              QStringLiteral("timestamp"), QStringLiteral("type")}));
+    }
+
+    void decodeInvoiceReadable()
+    {
+        const auto result = runWallet({QStringLiteral("decode"), specInvoice("cup of coffee")});
+        QCOMPARE(result.exitCode, 0);
+        QVERIFY(result.out.contains("250,000 sat"));
+        QVERIFY(result.out.contains("1 cup coffee"));
+        QVERIFY(result.out.contains("after 60 s"));
+    }
+
+    void decodeMacaroonAndChallenge()
+    {
+        l402::protocol::L402Identifier identifier{0, QByteArray(32, '\x07'),
+                                                  QByteArray(32, '\x08')};
+        const auto macaroon =
+            l402::protocol::Macaroon::mint("root", identifier.encode(), QStringLiteral("api"))
+                .withFirstPartyCaveat("services=weather:0");
+        auto result = runWallet({QStringLiteral("decode"), QStringLiteral("--json"),
+                                 QString::fromLatin1(macaroon.toBase64())});
+        QCOMPARE(result.exitCode, 0);
+        QJsonObject json = QJsonDocument::fromJson(result.out).object();
+        QCOMPARE(json.value(QStringLiteral("type")).toString(), QStringLiteral("macaroon"));
+        QCOMPARE(json.value(QStringLiteral("l402"))
+                     .toObject()
+                     .value(QStringLiteral("token_id"))
+                     .toString(),
+                 QString::fromLatin1(QByteArray(32, '\x08').toHex()));
+
+        // An unquoted challenge arrives as several shell words.
+        const QString invoice = specInvoice("coffee beans, features");
+        result = runWallet(
+            {QStringLiteral("decode"), QStringLiteral("--json"), QStringLiteral("LSAT"),
+             QStringLiteral("macaroon=\"%1\",").arg(QString::fromLatin1(macaroon.toBase64())),
+             QStringLiteral("invoice=\"%1\"").arg(invoice)});
+        QCOMPARE(result.exitCode, 0);
+        json = QJsonDocument::fromJson(result.out).object();
+        QCOMPARE(json.value(QStringLiteral("type")).toString(), QStringLiteral("challenge"));
+        const QJsonObject challenge =
+            json.value(QStringLiteral("challenges")).toArray().first().toObject();
+        QCOMPARE(challenge.value(QStringLiteral("scheme")).toString(), QStringLiteral("LSAT"));
+        QCOMPARE(challenge.value(QStringLiteral("invoice"))
+                     .toObject()
+                     .value(QStringLiteral("description"))
+                     .toString(),
+                 QStringLiteral("coffee beans"));
+        QCOMPARE(challenge.value(QStringLiteral("macaroon"))
+                     .toObject()
+                     .value(QStringLiteral("location"))
+                     .toString(),
+                 QStringLiteral("api"));
+    }
+
+    void decodeInvalid_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("code");
+        QTest::newRow("bad checksum")
+            << QStringList{QStringLiteral("lnbc1qqqqqqq")} << QStringLiteral("invalid_bech32");
+        QTest::newRow("garbage") << QStringList{QStringLiteral("%%%")}
+                                 << QStringLiteral("unrecognized_input");
+        QTest::newRow("no challenge") << QStringList{QStringLiteral("Basic realm=\"x\"")}
+                                      << QStringLiteral("invalid_challenge");
+        QTest::newRow("nothing") << QStringList{} << QStringLiteral("usage");
+    }
+    void decodeInvalid()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, code);
+        const auto result =
+            runWallet(QStringList{QStringLiteral("decode"), QStringLiteral("--json")} + arguments);
+        QVERIFY(result.exitCode == 1 || (code == QLatin1String("usage") && result.exitCode == 64));
+        QCOMPARE(result.err.count('\n'), 1);
+        QVERIFY(result.err.startsWith("l402-wallet: "));
+        const QJsonObject error =
+            QJsonDocument::fromJson(result.out).object().value(QStringLiteral("error")).toObject();
+        QCOMPARE(error.value(QStringLiteral("code")).toString(), code);
+        QVERIFY(!error.value(QStringLiteral("message")).toString().isEmpty());
+    }
+
+    // The headless service starts, says so, and stops cleanly on SIGTERM.
+    void serveStopsOnSigterm()
+    {
+        QTemporaryDir dataDir;
+        QProcess process;
+        process.start(QStringLiteral(L402_WALLET_EXECUTABLE),
+                      {QStringLiteral("serve"), QStringLiteral("--data-dir"), dataDir.path()});
+        QVERIFY(process.waitForStarted());
+        QByteArray err;
+        QVERIFY(l402::test::pollUntil(
+            [&] {
+                process.waitForReadyRead(50);
+                err += process.readAllStandardError();
+                return err.contains("running headless");
+            },
+            20'000));
+        QVERIFY(QFileInfo(dataDir.path()).permissions().testFlag(QFileDevice::ReadOwner));
+        QCOMPARE(QFileInfo(dataDir.path()).permissions() &
+                     (QFileDevice::ReadOther | QFileDevice::ReadGroup),
+                 QFileDevice::Permissions());
+        ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
+        QVERIFY(process.waitForFinished(20'000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 0);
+        err += process.readAllStandardError();
+        QVERIFY(err.contains("stopping on signal"));
+    }
+};
+
+QTEST_GUILESS_MAIN(CliTest)
+#include "CliTest.moc"

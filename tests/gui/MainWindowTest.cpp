@@ -1,0 +1,96 @@
+#include "ui/MainWindow.h"
+#include "ui/TrayIcon.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenu>
+#include <QStackedWidget>
+#include <QTest>
+
+using l402::ui::MainWindow;
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void titleAndPages()
+    {
+        MainWindow window({false, QStringLiteral("/tmp/data")});
+        QCOMPARE(window.windowTitle(), QStringLiteral("L402 Wallet"));
+        auto* navigation = window.findChild<QListWidget*>(QStringLiteral("navigation"));
+        QVERIFY(navigation);
+        const QStringList expected = {QStringLiteral("Activity"), QStringLiteral("Approvals"),
+                                      QStringLiteral("Tokens"),   QStringLiteral("Budgets"),
+                                      QStringLiteral("Agents"),   QStringLiteral("Node"),
+                                      QStringLiteral("Settings")};
+        QCOMPARE(navigation->count(), expected.size());
+        for (int i = 0; i < navigation->count(); ++i) {
+            QCOMPARE(navigation->item(i)->text(), expected.at(i));
+        }
+        QCOMPARE(window.currentPage(), MainWindow::Page::Activity);
+        // Clicking a navigation entry shows its page.
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QRect tokens = navigation->visualItemRect(navigation->item(2));
+        QTest::mouseClick(navigation->viewport(), Qt::LeftButton, {}, tokens.center());
+        QCOMPARE(window.currentPage(), MainWindow::Page::Tokens);
+        QVERIFY(!window.findChild<QLabel*>(QStringLiteral("demoBanner")));
+    }
+
+    void demoBannerOnlyInDemo()
+    {
+        MainWindow window({true, QStringLiteral("/tmp/data/demo")});
+        auto* banner = window.findChild<QLabel*>(QStringLiteral("demoBanner"));
+        QVERIFY(banner);
+        QVERIFY(banner->text().startsWith(QStringLiteral("Demo — simulated funds")));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(banner->isVisible());
+    }
+
+    void trayMenuOpensApprovals()
+    {
+        MainWindow window({false, QString()});
+        l402::ui::TrayIcon tray(&window, false);
+        QAction* approvals = nullptr;
+        for (QAction* action : tray.menu()->actions()) {
+            if (action->text() == QStringLiteral("Approvals")) {
+                approvals = action;
+            }
+        }
+        QVERIFY(approvals);
+        approvals->trigger();
+        QCOMPARE(window.currentPage(), MainWindow::Page::Approvals);
+        QVERIFY(window.isVisible());
+    }
+
+    // Renders every page (demo mode) to PNG so people can look at what users will see.
+    void renderEveryPage()
+    {
+        const QString directory = qEnvironmentVariable(
+            "L402_SCREENSHOT_DIR", QDir::tempPath() + QStringLiteral("/l402-screens"));
+        QVERIFY(QDir().mkpath(directory));
+        MainWindow window({true, QStringLiteral("/home/alice/.local/share/l402-wallet/demo")});
+        window.resize(1040, 680);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const auto pages = {MainWindow::Page::Activity, MainWindow::Page::Approvals,
+                            MainWindow::Page::Tokens,   MainWindow::Page::Budgets,
+                            MainWindow::Page::Agents,   MainWindow::Page::Node,
+                            MainWindow::Page::Settings};
+        for (const MainWindow::Page page : pages) {
+            window.showPage(page);
+            QCOMPARE(window.currentPage(), page);
+            const QImage image = window.grab().toImage();
+            QVERIFY(!image.isNull());
+            QCOMPARE(image.size(), window.size() * window.devicePixelRatio());
+            const QString file = directory + QLatin1Char('/') +
+                                 MainWindow::pageTitle(page).toLower() + QStringLiteral(".png");
+            QVERIFY(image.save(file));
+        }
+    }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "MainWindowTest.moc"

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDeadlineTimer>
+#include <QProcess>
+#include <QStringList>
+#include <QTemporaryDir>
+#include <QThread>
+
+namespace l402::test {
+
+struct ProcessResult {
+    int exitCode = -1;
+    bool finished = false;
+    QByteArray out;
+    QByteArray err;
+};
+
+// Runs the built l402-wallet with a private data folder and returns what it printed.
+inline ProcessResult runWallet(const QStringList& arguments, const QByteArray& input = {},
+                               int timeoutMs = 30'000)
+{
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("L402_WALLET_HOME"));
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(L402_WALLET_EXECUTABLE), arguments);
+    ProcessResult result;
+    if (!process.waitForStarted(10'000)) {
+        return result;
+    }
+    process.write(input);
+    process.closeWriteChannel();
+    result.finished = process.waitForFinished(timeoutMs);
+    if (!result.finished) {
+        process.kill();
+        process.waitForFinished(5'000);
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = process.readAllStandardOutput();
+    result.err = process.readAllStandardError();
+    return result;
+}
+
+// Polls `condition` until it holds or `timeoutMs` passes; for waiting on other processes,
+// where no Qt signal exists to wait on.
+template <typename Condition>
+bool pollUntil(Condition condition, int timeoutMs, int intervalMs = 25)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (condition()) {
+            return true;
+        }
+        QThread::msleep(static_cast<unsigned long>(intervalMs));
+    }
+    return condition();
+}
+
+} // namespace l402::test
