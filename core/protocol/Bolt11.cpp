@@ -104,15 +104,21 @@ Result<std::optional<uint64_t>> parseAmount(QStringView amount)
                                              "unknown multiplier."));
         }
     }
-    if (digits.size() > 20) {
-        return R::failure(QLatin1String(invoice_error::kBadAmount),
-                          QStringLiteral("The invoice amount is too large."));
+    // Pico-bitcoin: the last digit is tenths of a msat and must be 0. Dropping it before
+    // converting keeps amounts up to 21M BTC (2.1e19 pico) inside 64 bits.
+    const bool pico = multiplier == QLatin1Char('p');
+    if (pico && digits.back() != QLatin1Char('0')) {
+        return R::failure(QLatin1String(invoice_error::kSubMsatPrecision),
+                          QStringLiteral("The invoice amount in pico-bitcoin does not end in 0, "
+                                         "so it is not a whole millisatoshi."));
     }
-    bool converted = false;
-    const uint64_t value = digits.toULongLong(&converted);
+    const QStringView significant = pico ? digits.chopped(1) : digits;
+    bool converted = significant.size() <= 20;
+    const uint64_t value =
+        converted && !significant.isEmpty() ? significant.toULongLong(&converted) : 0;
     if (!converted) {
         return R::failure(QLatin1String(invoice_error::kBadAmount),
-                          QStringLiteral("The invoice amount is too large."));
+                          QStringLiteral("The invoice amount exceeds 21 million bitcoin."));
     }
     // msat = value * (msat per unit); p gives tenths of a msat. Overflow means "too large".
     uint64_t factor = 0;
@@ -130,19 +136,15 @@ Result<std::optional<uint64_t>> parseAmount(QStringView amount)
         factor = 100ULL;
         break;
     case 'p':
-        if (value % 10 != 0) {
-            return R::failure(QLatin1String(invoice_error::kSubMsatPrecision),
-                              QStringLiteral("The invoice amount in pico-bitcoin does not end "
-                                             "in 0, so it is not a whole millisatoshi."));
-        }
+        factor = 1; // `value` is already in msat
         break;
     default:
         return R::failure(
             QLatin1String(invoice_error::kBadAmount),
             QStringLiteral("The invoice amount has the unknown multiplier '%1'.").arg(multiplier));
     }
-    uint64_t msat = value / 10;
-    if (factor != 0 && __builtin_mul_overflow(value, factor, &msat)) {
+    uint64_t msat = 0;
+    if (__builtin_mul_overflow(value, factor, &msat)) {
         msat = kMaxMsat + 1;
     }
     if (msat == 0) {
@@ -487,7 +489,8 @@ QString formatInvoiceAmount(uint64_t amountMsat)
             return QString::number(amountMsat / unit.msatPerUnit) + QLatin1String(unit.suffix);
         }
     }
-    return QString::number(amountMsat * 10) + QLatin1Char('p');
+    // Appending the 0 as text: amountMsat * 10 can exceed 64 bits near the 21M BTC cap.
+    return QString::number(amountMsat) + QStringLiteral("0p");
 }
 
 Result<QString> encodeInvoice(const InvoiceDraft& draft, QByteArrayView privateKey)

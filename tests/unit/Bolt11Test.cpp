@@ -130,6 +130,15 @@ private Q_SLOTS:
         QTest::newRow("bad multiplier") << QStringLiteral("5x") << qint64(-1);
         QTest::newRow("over 21M btc") << QStringLiteral("21000001") << qint64(-1);
         QTest::newRow("huge digits") << QStringLiteral("999999999999999999999999p") << qint64(-1);
+        // Found by the npm bolt11 cross-check: pico amounts near the cap exceed 64 bits as
+        // pico but not as msat.
+        QTest::newRow("19.2M BTC in pico")
+            << QStringLiteral("19207748176214194590p") << qint64(1'920'774'817'621'419'459);
+        QTest::newRow("21M BTC in pico")
+            << QStringLiteral("21000000000000000000p") << qint64(2'100'000'000'000'000'000);
+        QTest::newRow("just over 21M BTC in pico")
+            << QStringLiteral("21000000000000000010p") << qint64(-1);
+        QTest::newRow("leading zeros") << QStringLiteral("0025m") << qint64(2'500'000'000);
     }
     // Exact integer arithmetic, checked through a freshly signed invoice for each amount.
     void amounts()
@@ -158,6 +167,8 @@ private Q_SLOTS:
         QCOMPARE(formatInvoiceAmount(250'000'000ULL), QStringLiteral("2500u"));
         QCOMPARE(formatInvoiceAmount(967'878'534ULL), QStringLiteral("9678785340p"));
         QCOMPARE(formatInvoiceAmount(100), QStringLiteral("1n"));
+        QCOMPARE(formatInvoiceAmount(1'920'774'817'621'419'459ULL),
+                 QStringLiteral("19207748176214194590p"));
     }
 
     void prefixes_data()
