@@ -1,11 +1,12 @@
 #include "app/Commands.h"
+#include "core/store/WalletStore.h"
 #include "core/util/Logging.h"
 
 #include <QCoreApplication>
-#include <QDir>
 #include <QSocketNotifier>
 
 #include <csignal>
+#include <optional>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,13 +39,10 @@ int runServe(const GlobalOptions& options)
     QCoreApplication application(argc, argv);
 
     const QString dataDir = resolveDataDir(options);
-    if (!QDir().mkpath(dataDir)) {
-        return reportError(options,
-                           Error{QStringLiteral("data_dir"),
-                                 QStringLiteral("Cannot create the data folder %1.").arg(dataDir)});
+    auto passphrase = store::passphraseFromEnvironment(options.passphraseFile);
+    if (!passphrase) {
+        return reportError(options, passphrase.error());
     }
-    QFile::setPermissions(dataDir,
-                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
 
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, gSignalPipe) != 0) {
         return reportError(options, Error{QStringLiteral("internal"),
@@ -63,12 +61,38 @@ int runServe(const GlobalOptions& options)
     sigaction(SIGTERM, &action, nullptr);
     sigaction(SIGINT, &action, nullptr);
 
-    log::info(QStringLiteral("serve: L402 Wallet %1 running headless, data in %2%3")
-                  .arg(QLatin1String(L402_VERSION), dataDir,
-                       options.demo ? QStringLiteral(" (demo: simulated funds)") : QString()));
-    const int code = application.exec();
+    // Unlock before anything else runs: lock the data folder (one process at a time), get
+    // the key from the keychain or the passphrase, open and migrate the database.
+    store::UnlockRequest request;
+    request.dataDir = dataDir;
+    request.passphrase = std::move(passphrase.value());
+    store::KeychainSecretStore keychain;
+    std::unique_ptr<store::WalletStore> wallet;
+    std::optional<Error> unlockError;
+    store::openWallet(
+        request, &keychain, SystemClock::instance(),
+        [&](Result<std::unique_ptr<store::WalletStore>> opened) {
+            if (!opened) {
+                unlockError = opened.error();
+                application.exit(kExitError);
+                return;
+            }
+            wallet = std::move(opened.value());
+            const auto payments = wallet->ledger().count();
+            log::info(
+                QStringLiteral("serve: L402 Wallet %1 running headless, data in %2%3; %4 "
+                               "payments in the ledger")
+                    .arg(QLatin1String(L402_VERSION), dataDir,
+                         options.demo ? QStringLiteral(" (demo: simulated funds)") : QString())
+                    .arg(payments ? payments.value() : 0));
+        });
+    const int code = unlockError ? kExitError : application.exec();
+    wallet.reset();
     ::close(gSignalPipe[0]);
     ::close(gSignalPipe[1]);
+    if (unlockError) {
+        return reportError(options, *unlockError);
+    }
     return code;
 }
 

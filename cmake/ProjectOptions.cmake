@@ -28,3 +28,9 @@ if(SANITIZERS)
     -fsanitize=${_sanitizer_flag} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(l402_project_options INTERFACE -fsanitize=${_sanitizer_flag})
 endif()
+
+# Fuzz builds instrument every first-party target for coverage, so libFuzzer sees inside the
+# parsers in l402_core, not just the thin fuzz entry points.
+if(L402_FUZZ)
+  target_compile_options(l402_project_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()

@@ -169,11 +169,15 @@ private Q_SLOTS:
         QVERIFY(!error.value(QStringLiteral("message")).toString().isEmpty());
     }
 
-    // The headless service starts, says so, and stops cleanly on SIGTERM.
+    // The headless service unlocks the wallet, says so, refuses a second instance on the
+    // same data folder, and stops cleanly on SIGTERM.
     void serveStopsOnSigterm()
     {
         QTemporaryDir dataDir;
         QProcess process;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("serve-test"));
+        process.setProcessEnvironment(environment);
         process.start(QStringLiteral(L402_WALLET_EXECUTABLE),
                       {QStringLiteral("serve"), QStringLiteral("--data-dir"), dataDir.path()});
         QVERIFY(process.waitForStarted());
@@ -185,7 +189,19 @@ private Q_SLOTS:
                 return err.contains("running headless");
             },
             20'000));
+        QVERIFY(err.contains("0 payments in the ledger"));
+        QVERIFY(QFile::exists(dataDir.path() + QStringLiteral("/wallet.db")));
         QVERIFY(QFileInfo(dataDir.path()).permissions().testFlag(QFileDevice::ReadOwner));
+
+        QProcess second;
+        second.setProcessEnvironment(environment);
+        second.start(QStringLiteral(L402_WALLET_EXECUTABLE),
+                     {QStringLiteral("serve"), QStringLiteral("--data-dir"), dataDir.path()});
+        QVERIFY(second.waitForFinished(20'000));
+        QCOMPARE(second.exitCode(), 1);
+        const QByteArray secondErr = second.readAllStandardError();
+        QVERIFY2(secondErr.contains("already using the data folder"), secondErr.constData());
+        QVERIFY(secondErr.contains(QByteArray::number(process.processId())));
         QCOMPARE(QFileInfo(dataDir.path()).permissions() &
                      (QFileDevice::ReadOther | QFileDevice::ReadGroup),
                  QFileDevice::Permissions());
@@ -195,6 +211,48 @@ private Q_SLOTS:
         QCOMPARE(process.exitCode(), 0);
         err += process.readAllStandardError();
         QVERIFY(err.contains("stopping on signal"));
+    }
+
+    void serveWithWrongPassphrase()
+    {
+        QTemporaryDir dataDir;
+        QFile passphrase(dataDir.path() + QStringLiteral("/pass"));
+        QVERIFY(passphrase.open(QIODevice::WriteOnly));
+        passphrase.write("first\n");
+        passphrase.close();
+        // Create the wallet, then stop it.
+        QProcess first;
+        first.start(QStringLiteral(L402_WALLET_EXECUTABLE),
+                    {QStringLiteral("serve"), QStringLiteral("--data-dir"),
+                     dataDir.path() + QStringLiteral("/w"), QStringLiteral("--passphrase-file"),
+                     passphrase.fileName()});
+        QByteArray err;
+        QVERIFY(l402::test::pollUntil(
+            [&] {
+                first.waitForReadyRead(50);
+                err += first.readAllStandardError();
+                return err.contains("running headless");
+            },
+            20'000));
+        ::kill(static_cast<pid_t>(first.processId()), SIGTERM);
+        QVERIFY(first.waitForFinished(20'000));
+
+        QVERIFY(passphrase.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        passphrase.write("second\n");
+        passphrase.close();
+        const auto result =
+            runWallet({QStringLiteral("serve"), QStringLiteral("--json"),
+                       QStringLiteral("--data-dir"), dataDir.path() + QStringLiteral("/w"),
+                       QStringLiteral("--passphrase-file"), passphrase.fileName()});
+        QCOMPARE(result.exitCode, 1);
+        QCOMPARE(result.err, QByteArray("l402-wallet: The passphrase is wrong.\n"));
+        QCOMPARE(QJsonDocument::fromJson(result.out)
+                     .object()
+                     .value(QStringLiteral("error"))
+                     .toObject()
+                     .value(QStringLiteral("code"))
+                     .toString(),
+                 QStringLiteral("wrong_passphrase"));
     }
 };
 
