@@ -1,10 +1,11 @@
 #include "app/Commands.h"
+#include "core/store/WalletStore.h"
 #include "ui/MainWindow.h"
 #include "ui/TrayIcon.h"
 
 #include <QApplication>
-#include <QDir>
 #include <QIcon>
+#include <QTimer>
 
 namespace l402::app {
 
@@ -25,16 +26,36 @@ int runGui(int& argc, char** argv, const GlobalOptions& options)
     application.setWindowIcon(QIcon(QStringLiteral(":/icons/l402-wallet.svg")));
 
     const QString dataDir = resolveDataDir(options);
-    if (!QDir().mkpath(dataDir)) {
-        return reportError(options,
-                           Error{QStringLiteral("data_dir"),
-                                 QStringLiteral("Cannot create the data folder %1.").arg(dataDir)});
+    auto passphrase = store::passphraseFromEnvironment(options.passphraseFile);
+    if (!passphrase) {
+        return reportError(options, passphrase.error());
     }
 
     ui::MainWindow window(ui::MainWindow::Options{options.demo, dataDir});
     ui::TrayIcon tray(&window, options.demo);
     window.show();
-    return application.exec();
+
+    // The window comes first; the wallet unlocks behind it (keychain answers and Argon2id
+    // arrive asynchronously) and any problem is shown in the window, not as a crash.
+    store::KeychainSecretStore keychain;
+    std::unique_ptr<store::WalletStore> wallet;
+    store::UnlockRequest request;
+    request.dataDir = dataDir;
+    request.passphrase = std::move(passphrase.value());
+    QTimer::singleShot(0, &window, [&] {
+        store::openWallet(request, &keychain, SystemClock::instance(),
+                          [&](Result<std::unique_ptr<store::WalletStore>> opened) {
+                              if (!opened) {
+                                  window.showWalletProblem(opened.error().message);
+                                  return;
+                              }
+                              wallet = std::move(opened.value());
+                              window.clearWalletProblem();
+                          });
+    });
+    const int code = application.exec();
+    wallet.reset();
+    return code;
 }
 
 } // namespace l402::app

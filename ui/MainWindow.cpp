@@ -121,6 +121,15 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     if (m_options.demo) {
         outer->addWidget(buildDemoBanner());
     }
+    m_walletProblem = new QLabel(central);
+    m_walletProblem->setObjectName(QStringLiteral("walletProblem"));
+    m_walletProblem->setWordWrap(true);
+    m_walletProblem->setMargin(8);
+    m_walletProblem->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_walletProblem->setStyleSheet(QStringLiteral(
+        "#walletProblem { background: #b3261e; color: #ffffff; font-weight: 600; }"));
+    m_walletProblem->hide();
+    outer->addWidget(m_walletProblem);
 
     auto* body = new QHBoxLayout();
     body->setContentsMargins(0, 0, 0, 0);
@@ -170,6 +179,17 @@ QString MainWindow::pageTitle(Page page)
         return tr("Settings");
     }
     return {};
+}
+
+void MainWindow::showWalletProblem(const QString& message)
+{
+    m_walletProblem->setText(tr("The wallet is locked: %1").arg(message));
+    m_walletProblem->show();
+}
+
+void MainWindow::clearWalletProblem()
+{
+    m_walletProblem->hide();
 }
 
 void MainWindow::showPage(Page page)

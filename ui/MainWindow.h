@@ -2,6 +2,7 @@
 
 #include <QMainWindow>
 
+class QLabel;
 class QListWidget;
 class QStackedWidget;
 
@@ -22,6 +23,10 @@ public:
     explicit MainWindow(const Options& options, QWidget* parent = nullptr);
 
     void showPage(Page page);
+    // Shown above the pages when the wallet cannot be unlocked (no keychain, wrong
+    // passphrase, another instance...): the window stays usable and says why.
+    void showWalletProblem(const QString& message);
+    void clearWalletProblem();
     Page currentPage() const;
     static QString pageTitle(Page page);
 
@@ -32,6 +37,7 @@ private:
     QWidget* buildDemoBanner();
 
     Options m_options;
+    QLabel* m_walletProblem = nullptr;
     QListWidget* m_navigation = nullptr;
     QStackedWidget* m_pages = nullptr;
 };

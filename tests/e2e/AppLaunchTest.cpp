@@ -22,6 +22,7 @@ private Q_SLOTS:
         environment.insert(QStringLiteral("DISPLAY"), xvfb.display());
         environment.remove(QStringLiteral("QT_QPA_PLATFORM")); // a real xcb window
         environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("launch-test"));
         app.setProcessEnvironment(environment);
         app.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         app.start(QStringLiteral(L402_WALLET_EXECUTABLE),
@@ -40,8 +41,10 @@ private Q_SLOTS:
                                        60'000, 50),
                  "no window titled \"L402 Wallet\" appeared");
         QVERIFY(app.state() == QProcess::Running);
-        // Demo data lives apart from real data.
-        QVERIFY(QDir(home.path() + QStringLiteral("/demo")).exists());
+        // Demo data lives apart from real data, and the GUI unlocked (created) the wallet.
+        QVERIFY(l402::test::pollUntil(
+            [&] { return QFile::exists(home.path() + QStringLiteral("/demo/wallet.db")); },
+            30'000));
         app.terminate();
         QVERIFY(app.waitForFinished(20'000));
     }

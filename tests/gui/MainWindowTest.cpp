@@ -49,6 +49,23 @@ private Q_SLOTS:
         QVERIFY(banner->isVisible());
     }
 
+    void walletProblemBanner()
+    {
+        MainWindow window({false, QString()});
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* banner = window.findChild<QLabel*>(QStringLiteral("walletProblem"));
+        QVERIFY(banner);
+        QVERIFY(!banner->isVisible());
+        window.showWalletProblem(QStringLiteral("No keychain is available."));
+        QVERIFY(banner->isVisible());
+        QCOMPARE(banner->text(), QStringLiteral("The wallet is locked: No keychain is available."));
+        const QString directory = qEnvironmentVariable("L402_SCREENSHOT_DIR", QDir::tempPath());
+        QVERIFY(window.grab().save(directory + QStringLiteral("/wallet-locked.png")));
+        window.clearWalletProblem();
+        QVERIFY(!banner->isVisible());
+    }
+
     void trayMenuOpensApprovals()
     {
         MainWindow window({false, QString()});
