@@ -94,6 +94,7 @@ public:
     sqlite3* handle() const { return m_handle; }
 
 private:
+    Status checkIntegrityOnOpen(const QString& path);
     explicit Database(sqlite3* handle)
         : m_handle(handle)
     {
