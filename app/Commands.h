@@ -17,6 +17,7 @@ void printJson(const QJsonValue& value);
 
 int runDecode(const GlobalOptions& options);
 int runServe(const GlobalOptions& options);
+int runNode(const GlobalOptions& options);
 #ifdef L402_WITH_GUI
 int runGui(int& argc, char** argv, const GlobalOptions& options);
 #endif

@@ -31,6 +31,9 @@ int main(int argc, char** argv)
     if (options.command == QLatin1String("decode")) {
         return runDecode(options);
     }
+    if (options.command == QLatin1String("node")) {
+        return runNode(options);
+    }
     if (options.command == QLatin1String("serve")) {
         return runServe(options);
     }
