@@ -40,12 +40,27 @@ bool writeAll(int fd, const QByteArray& content)
 
 Status DataDirectory::prepare(const QString& path)
 {
-    if (!QDir().mkpath(path)) {
-        return unusable(QStringLiteral("Cannot create the data folder %1.").arg(path));
+    const QByteArray native = QFile::encodeName(path);
+    struct stat info = {};
+    if (::stat(native.constData(), &info) != 0) {
+        // Ours to create: private from the start.
+        if (!QDir().mkpath(path) || ::chmod(native.constData(), 0700) != 0) {
+            return unusable(QStringLiteral("Cannot create the data folder %1.").arg(path));
+        }
+        return success();
     }
-    if (::chmod(QFile::encodeName(path).constData(), 0700) != 0) {
-        return unusable(
-            QStringLiteral("Cannot restrict the data folder %1 to its owner.").arg(path));
+    if (!S_ISDIR(info.st_mode)) {
+        return unusable(QStringLiteral("The data folder %1 is not a folder.").arg(path));
+    }
+    if (info.st_uid != ::geteuid()) {
+        return unusable(QStringLiteral("The data folder %1 belongs to another user.").arg(path));
+    }
+    // An existing folder is never chmod-ed behind the user's back (--data-dir ~ would lock
+    // them out of their home); one others can read is refused with the fix spelled out.
+    if ((info.st_mode & 0077) != 0) {
+        return unusable(QStringLiteral("The data folder %1 can be read by other users; run "
+                                       "'chmod 700 %1' or choose another --data-dir.")
+                            .arg(path));
     }
     return success();
 }

@@ -3,9 +3,12 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include "core/crypto/SecureBytes.h"
+
 #include <sqlite3.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace l402::store {
@@ -36,7 +39,16 @@ const char* codeFor(int sqliteCode)
 QByteArray keyPragmaValue(QByteArrayView rawKey)
 {
     // SQLCipher's raw-key syntax: x'<64 hex>' uses the bytes as the key, skipping PBKDF2.
-    return QByteArray("x'") + rawKey.toByteArray().toHex() + QByteArray("'");
+    static constexpr char kHex[] = "0123456789abcdef";
+    QByteArray out;
+    out.reserve(rawKey.size() * 2 + 3);
+    out.append("x'");
+    for (const char byte : rawKey) {
+        out.append(kHex[(static_cast<uint8_t>(byte) >> 4) & 0xf]);
+        out.append(kHex[static_cast<uint8_t>(byte) & 0xf]);
+    }
+    out.append('\'');
+    return out;
 }
 
 } // namespace
@@ -167,6 +179,9 @@ Result<std::unique_ptr<Database>> Database::open(const QString& path, QByteArray
     // Create the file ourselves first so it is 0600 from its first byte; SQLite gives the
     // -wal and -shm files the same mode.
     const int fd = ::open(nativePath.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::fchmod(fd, 0600); // an existing file copied in with looser permissions
+    }
     if (fd < 0) {
         return R::failure(QLatin1String(store_error::kIo),
                           QStringLiteral("Cannot open the wallet database %1.").arg(path));
@@ -184,9 +199,16 @@ Result<std::unique_ptr<Database>> Database::open(const QString& path, QByteArray
     std::unique_ptr<Database> database(new Database(handle));
     QByteArray keyText = keyPragmaValue(rawKey);
     const int keyed = sqlite3_key(handle, keyText.constData(), static_cast<int>(keyText.size()));
-    keyText.fill('\0');
+    crypto::scrub(keyText);
     if (keyed != SQLITE_OK) {
         return R(database->lastError("key"));
+    }
+    if (options.cipherCompatibility > 0 && options.cipherCompatibility < sqlcipherMajorVersion()) {
+        const QByteArray pragma =
+            "PRAGMA cipher_compatibility = " + QByteArray::number(options.cipherCompatibility);
+        if (auto compatible = database->exec(pragma.constData()); !compatible) {
+            return R(compatible.error());
+        }
     }
     sqlite3_busy_timeout(handle, 5000);
     // The first read proves the key (SQLCipher checks the page HMAC); nothing is written
@@ -218,6 +240,30 @@ Result<std::unique_ptr<Database>> Database::open(const QString& path, QByteArray
 Database::~Database()
 {
     sqlite3_close_v2(m_handle);
+}
+
+int Database::sqlcipherMajorVersion()
+{
+    static const int major = [] {
+        sqlite3* handle = nullptr;
+        int version = 0;
+        if (sqlite3_open(":memory:", &handle) == SQLITE_OK) {
+            sqlite3_stmt* statement = nullptr;
+            if (sqlite3_prepare_v2(handle, "PRAGMA cipher_version", -1, &statement, nullptr) ==
+                    SQLITE_OK &&
+                sqlite3_step(statement) == SQLITE_ROW) {
+                version =
+                    QByteArray(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)))
+                        .split('.')
+                        .value(0)
+                        .toInt();
+            }
+            sqlite3_finalize(statement);
+        }
+        sqlite3_close(handle);
+        return version;
+    }();
+    return major;
 }
 
 Status Database::checkIntegrityOnOpen(const QString& path)
@@ -306,7 +352,7 @@ Status Database::rekey(QByteArrayView newRawKey)
     }
     QByteArray keyText = keyPragmaValue(newRawKey);
     const int code = sqlite3_rekey(m_handle, keyText.constData(), static_cast<int>(keyText.size()));
-    keyText.fill('\0');
+    crypto::scrub(keyText);
     if (code != SQLITE_OK) {
         return Status(lastError("rekey"));
     }

@@ -66,6 +66,9 @@ class Database {
 public:
     struct Options {
         bool durableWal = true; // WAL with synchronous=FULL (every commit reaches the disk)
+        // SQLCipher major version whose format the file has (0: this library's). SQLCipher 4
+        // cannot read 3.x files unless told; Debian 12 ships 3.4, newer systems 4.x.
+        int cipherCompatibility = 0;
     };
 
     // Opens (creating if absent) an encrypted database with a raw 256-bit key (no KDF: the
@@ -91,6 +94,8 @@ public:
     Status rekey(QByteArrayView newRawKey);
 
     Error lastError(const char* context) const;
+    // The linked SQLCipher's major version (3 on Debian 12).
+    static int sqlcipherMajorVersion();
     sqlite3* handle() const { return m_handle; }
 
 private:

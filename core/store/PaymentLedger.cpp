@@ -1,5 +1,7 @@
 #include "core/store/PaymentLedger.h"
 
+#include "core/crypto/Digest.h"
+
 #include <functional>
 
 namespace l402::store {
@@ -123,6 +125,21 @@ Status PaymentLedger::markInFlight(int64_t id)
 
 Status PaymentLedger::markSucceeded(int64_t id, QByteArrayView preimage, int64_t feeMsat)
 {
+    // A success is only a success with the preimage of this payment's hash: a buggy or
+    // hostile backend reporting garbage must not turn the attempt into a final state (the
+    // row would then block any new attempt and the stored token would be worthless).
+    auto record = find(id);
+    if (!record) {
+        return Status(record.error());
+    }
+    if (!record.value() || !crypto::constantTimeEquals(crypto::sha256(preimage),
+                                                       record.value()->payment.paymentHash)) {
+        return Status::failure(
+            QLatin1String(ledger_error::kPreimageMismatch),
+            QStringLiteral("The node reported payment #%1 paid, but its preimage "
+                           "does not match the payment hash.")
+                .arg(id));
+    }
     return transition(id,
                       "UPDATE payments SET status = 'succeeded', updated_at = ?2, preimage = ?3, "
                       "fee_msat = ?4 WHERE id = ?1 AND status IN ('initiated', 'in_flight')",

@@ -20,6 +20,7 @@ std::optional<PaymentStatus> paymentStatusFromName(QStringView name);
 namespace ledger_error {
 inline constexpr auto kDuplicate = "duplicate_payment"; // a live attempt exists for the hash
 inline constexpr auto kBadTransition = "invalid_transition";
+inline constexpr auto kPreimageMismatch = "preimage_mismatch";
 } // namespace ledger_error
 
 struct NewPayment {
@@ -44,9 +45,11 @@ struct PaymentRecord {
 };
 
 // The durable payment ledger (DESIGN §3.3): a row is written `initiated` before the node is
-// called and only moves forward: initiated -> in_flight -> succeeded | failed (or
-// initiated -> failed). The database refuses a second live attempt for one payment hash.
-// Every method is one transaction; with synchronous=FULL it is on disk when it returns.
+// called and only moves forward: initiated -> in_flight -> succeeded | failed; an outcome
+// that arrives before the in_flight write may also go straight from initiated. Succeeded
+// requires the preimage of the row's payment hash. The database refuses a second live attempt for
+// one payment hash. Every method is one transaction; with synchronous=FULL it is on disk when it
+// returns.
 class PaymentLedger {
 public:
     PaymentLedger(Database& database, const Clock& clock)

@@ -2,6 +2,7 @@
 
 #include "core/crypto/Digest.h"
 #include "core/store/DataDirectory.h"
+#include "core/store/Database.h"
 
 #include <QDir>
 #include <QFile>
@@ -47,7 +48,7 @@ Result<crypto::SecureBytes> deriveKey(QByteArrayView passphrase, QByteArrayView 
 
 // AES-256-GCM; `encrypt` false decrypts and checks the tag.
 Result<QByteArray> aesGcm(bool encrypt, QByteArrayView key, QByteArrayView nonce,
-                          QByteArrayView input, QByteArrayView tag = {})
+                          QByteArrayView aad, QByteArrayView input, QByteArrayView tag = {})
 {
     CipherContext context(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
     const auto* k = reinterpret_cast<const unsigned char*>(key.data());
@@ -66,7 +67,7 @@ Result<QByteArray> aesGcm(bool encrypt, QByteArrayView key, QByteArrayView nonce
                                            reinterpret_cast<const unsigned char*>(in),
                                            static_cast<int>(size)) == 1;
     };
-    bool ok = initialised && update(nullptr, kAssociatedData.constData(), kAssociatedData.size()) &&
+    bool ok = initialised && update(nullptr, aad.data(), aad.size()) &&
               update(reinterpret_cast<unsigned char*>(output.data()), input.data(), input.size());
     total = length;
     if (ok && !encrypt) {
@@ -107,12 +108,12 @@ QByteArray unb64(const QJsonValue& value)
 
 // Runs `work` (Argon2id: a few hundred milliseconds, by design) on the thread pool and hands
 // its result to `done` on the calling thread's event loop, so a GUI never freezes on it.
-void offThread(std::function<Result<crypto::SecureBytes>()> work,
-               std::function<void(Result<crypto::SecureBytes>)> done)
+void offThread(std::function<Result<UnlockedKey>()> work,
+               std::function<void(Result<UnlockedKey>)> done)
 {
     auto* context = new QObject(); // lives on the calling thread; receives the result there
     QThreadPool::globalInstance()->start([work, done, context] {
-        auto result = std::make_shared<Result<crypto::SecureBytes>>(work());
+        auto result = std::make_shared<Result<UnlockedKey>>(work());
         QMetaObject::invokeMethod(
             context,
             [result, done, context] {
@@ -123,11 +124,20 @@ void offThread(std::function<Result<crypto::SecureBytes>()> work,
     });
 }
 
-QString keychainEntryFor(const QString& dataDir)
+// A random name per wallet: two wallets never share a keychain entry, so creating one can
+// never overwrite the key of another (a renamed or copied data folder, a late write).
+QString newKeychainEntry()
 {
-    const QByteArray path = QDir(dataDir).canonicalPath().toUtf8();
-    return QStringLiteral("database-key/") +
-           QString::fromLatin1(crypto::sha256(path).toHex().left(24));
+    return QStringLiteral("database-key/") + QString::fromLatin1(crypto::randomBytes(16).toHex());
+}
+
+// What the AES-GCM tag also authenticates: the format and every KDF parameter, so a tampered
+// wallet.key is detected rather than used with other parameters.
+QByteArray associatedData(const KdfParameters& kdf, const QByteArray& salt)
+{
+    return kAssociatedData + '|' + QByteArray::number(kdf.memoryKiB) + '|' +
+           QByteArray::number(kdf.iterations) + '|' + QByteArray::number(kdf.parallelism) + '|' +
+           salt.toHex();
 }
 
 } // namespace
@@ -152,6 +162,7 @@ Result<std::optional<KeyFile>> KeyFile::load(const QString& dataDir)
         return invalid();
     }
     KeyFile key;
+    key.m_sqlcipherMajor = json.value(QStringLiteral("sqlcipher_major")).toInt();
     const QString mode = json.value(QStringLiteral("mode")).toString();
     if (mode == QLatin1String("keychain")) {
         key.m_mode = Mode::Keychain;
@@ -182,8 +193,8 @@ Result<std::optional<KeyFile>> KeyFile::load(const QString& dataDir)
     // Bounds keep a tampered file from asking Argon2 for absurd memory or time.
     if (key.m_salt.size() < 16 || key.m_nonce.size() != kNonceSize ||
         key.m_ciphertext.size() != kKeySize + kTagSize || key.m_kdf.memoryKiB < 8 ||
-        key.m_kdf.memoryKiB > 4 * 1024 * 1024 || key.m_kdf.iterations < 1 ||
-        key.m_kdf.iterations > 100 || key.m_kdf.parallelism < 1 || key.m_kdf.parallelism > 64) {
+        key.m_kdf.memoryKiB > 1024 * 1024 || key.m_kdf.iterations < 1 ||
+        key.m_kdf.iterations > 20 || key.m_kdf.parallelism < 1 || key.m_kdf.parallelism > 16) {
         return invalid();
     }
     return std::optional(key);
@@ -191,7 +202,8 @@ Result<std::optional<KeyFile>> KeyFile::load(const QString& dataDir)
 
 Status KeyFile::save(const QString& dataDir) const
 {
-    QJsonObject json{{QStringLiteral("version"), kFormatVersion}};
+    QJsonObject json{{QStringLiteral("version"), kFormatVersion},
+                     {QStringLiteral("sqlcipher_major"), m_sqlcipherMajor}};
     if (m_mode == Mode::Keychain) {
         json.insert(QStringLiteral("mode"), QStringLiteral("keychain"));
         json.insert(QStringLiteral("keychain_entry"), m_keychainEntry);
@@ -218,6 +230,7 @@ Result<KeyFile> KeyFile::wrapWithPassphrase(const crypto::SecureBytes& dataKey,
 {
     KeyFile key;
     key.m_mode = Mode::Passphrase;
+    key.m_sqlcipherMajor = Database::sqlcipherMajorVersion();
     key.m_kdf = parameters;
     key.m_salt = crypto::randomBytes(16);
     key.m_nonce = crypto::randomBytes(kNonceSize);
@@ -225,7 +238,8 @@ Result<KeyFile> KeyFile::wrapWithPassphrase(const crypto::SecureBytes& dataKey,
     if (!wrappingKey) {
         return Result<KeyFile>(wrappingKey.error());
     }
-    auto ciphertext = aesGcm(true, wrappingKey->view(), key.m_nonce, dataKey.view());
+    const QByteArray aad = associatedData(key.m_kdf, key.m_salt);
+    auto ciphertext = aesGcm(true, wrappingKey->view(), key.m_nonce, aad, dataKey.view());
     if (!ciphertext) {
         return Result<KeyFile>(ciphertext.error());
     }
@@ -237,6 +251,7 @@ KeyFile KeyFile::forKeychain(const QString& entry)
 {
     KeyFile key;
     key.m_mode = Mode::Keychain;
+    key.m_sqlcipherMajor = Database::sqlcipherMajorVersion();
     key.m_keychainEntry = entry;
     return key;
 }
@@ -247,9 +262,10 @@ Result<crypto::SecureBytes> KeyFile::unwrapWithPassphrase(QByteArrayView passphr
     if (!wrappingKey) {
         return Result<crypto::SecureBytes>(wrappingKey.error());
     }
-    auto plain =
-        aesGcm(false, wrappingKey->view(), m_nonce, QByteArrayView(m_ciphertext).first(kKeySize),
-               QByteArrayView(m_ciphertext).last(kTagSize));
+    const QByteArray aad = associatedData(m_kdf, m_salt);
+    auto plain = aesGcm(false, wrappingKey->view(), m_nonce, aad,
+                        QByteArrayView(m_ciphertext).first(kKeySize),
+                        QByteArrayView(m_ciphertext).last(kTagSize));
     if (!plain) {
         return Result<crypto::SecureBytes>(plain.error());
     }
@@ -259,9 +275,9 @@ Result<crypto::SecureBytes> KeyFile::unwrapWithPassphrase(QByteArrayView passphr
 }
 
 void unlockDataKey(const UnlockRequest& request, SecretStore* keychain,
-                   std::function<void(Result<crypto::SecureBytes>)> done)
+                   std::function<void(Result<UnlockedKey>)> done)
 {
-    using R = Result<crypto::SecureBytes>;
+    using R = Result<UnlockedKey>;
     auto keyFile = KeyFile::load(request.dataDir);
     if (!keyFile) {
         done(R(keyFile.error()));
@@ -291,31 +307,32 @@ void unlockDataKey(const UnlockRequest& request, SecretStore* keychain,
                     if (auto saved = wrapped->save(dataDir); !saved) {
                         return R(saved.error());
                     }
-                    return R(key->clone());
+                    return R(UnlockedKey{key->clone(), true, wrapped->sqlcipherMajor()});
                 },
                 done);
             return;
         }
-        const QString entry = keychainEntryFor(request.dataDir);
+        const QString entry = newKeychainEntry();
         const QString dataDir = request.dataDir;
         auto shared = std::make_shared<crypto::SecureBytes>(std::move(dataKey));
-        keychain->write(entry, shared->view().toByteArray(),
-                        [shared, entry, dataDir, done](Status written) {
-                            if (!written) {
-                                Error error = written.error();
-                                error.message +=
-                                    QStringLiteral(" Set L402_WALLET_PASSPHRASE or use "
-                                                   "--passphrase-file to protect the wallet with a "
-                                                   "passphrase instead.");
-                                done(R(error));
-                                return;
-                            }
-                            if (auto saved = KeyFile::forKeychain(entry).save(dataDir); !saved) {
-                                done(R(saved.error()));
-                                return;
-                            }
-                            done(std::move(*shared));
-                        });
+        keychain->write(
+            entry, shared->view().toByteArray(), [shared, entry, dataDir, done](Status written) {
+                if (!written) {
+                    Error error = written.error();
+                    error.message +=
+                        QStringLiteral(" Set L402_WALLET_PASSPHRASE or use "
+                                       "--passphrase-file to protect the wallet with a "
+                                       "passphrase instead.");
+                    done(R(error));
+                    return;
+                }
+                const KeyFile created = KeyFile::forKeychain(entry);
+                if (auto saved = created.save(dataDir); !saved) {
+                    done(R(saved.error()));
+                    return;
+                }
+                done(R(UnlockedKey{std::move(*shared), true, created.sqlcipherMajor()}));
+            });
         return;
     }
     const KeyFile& key = *keyFile.value();
@@ -327,10 +344,19 @@ void unlockDataKey(const UnlockRequest& request, SecretStore* keychain,
             return;
         }
         auto passphrase = std::make_shared<crypto::SecureBytes>(request.passphrase->clone());
-        offThread([key, passphrase] { return key.unwrapWithPassphrase(passphrase->view()); }, done);
+        offThread(
+            [key, passphrase]() -> R {
+                auto unwrapped = key.unwrapWithPassphrase(passphrase->view());
+                if (!unwrapped) {
+                    return R(unwrapped.error());
+                }
+                return R(UnlockedKey{std::move(unwrapped.value()), false, key.sqlcipherMajor()});
+            },
+            done);
         return;
     }
-    keychain->read(key.keychainEntry(), [done](Result<QByteArray> secret) {
+    const int sqlcipherMajor = key.sqlcipherMajor();
+    keychain->read(key.keychainEntry(), [done, sqlcipherMajor](Result<QByteArray> secret) {
         if (!secret) {
             done(R(secret.error()));
             return;
@@ -343,7 +369,7 @@ void unlockDataKey(const UnlockRequest& request, SecretStore* keychain,
         }
         crypto::SecureBytes dataKey(secret.value());
         crypto::scrub(secret.value());
-        done(std::move(dataKey));
+        done(R(UnlockedKey{std::move(dataKey), false, sqlcipherMajor}));
     });
 }
 
@@ -387,6 +413,8 @@ Result<std::optional<crypto::SecureBytes>> passphraseFromEnvironment(const QStri
         return passphrase;
     }
     QByteArray fromEnvironment = qgetenv("L402_WALLET_PASSPHRASE");
+    // Out of the environment at once: /proc/<pid>/environ and child processes would see it.
+    qunsetenv("L402_WALLET_PASSPHRASE");
     if (fromEnvironment.isEmpty()) {
         return std::optional<crypto::SecureBytes>();
     }

@@ -45,11 +45,15 @@ public:
     Result<crypto::SecureBytes> unwrapWithPassphrase(QByteArrayView passphrase) const;
 
     Mode mode() const { return m_mode; }
+    // The SQLCipher major version that created the database (its page format); a later
+    // SQLCipher opens it in that compatibility mode. 0 when unknown.
+    int sqlcipherMajor() const { return m_sqlcipherMajor; }
     const QString& keychainEntry() const { return m_keychainEntry; }
     const KdfParameters& kdf() const { return m_kdf; }
 
 private:
     Mode m_mode = Mode::Keychain;
+    int m_sqlcipherMajor = 0;
     QString m_keychainEntry;
     KdfParameters m_kdf;
     QByteArray m_salt;
@@ -65,11 +69,17 @@ struct UnlockRequest {
     KdfParameters newWalletKdf; // used only when a new wallet is created
 };
 
+struct UnlockedKey {
+    crypto::SecureBytes dataKey;
+    bool created = false; // a new wallet: no database exists yet
+    int sqlcipherMajor = 0;
+};
+
 // Produces the data key: loads or creates wallet.key, asks the keychain or unwraps with the
 // passphrase. Calls `done` exactly once. A new wallet is created only when neither
 // wallet.key nor the database exists, so a missing key file never silently replaces a key.
 void unlockDataKey(const UnlockRequest& request, SecretStore* keychain,
-                   std::function<void(Result<crypto::SecureBytes>)> done);
+                   std::function<void(Result<UnlockedKey>)> done);
 
 // Re-wraps the data key under a new passphrase (passphrase mode), or moves a keychain wallet
 // to passphrase mode. The database is not touched.
@@ -77,7 +87,8 @@ Status changePassphrase(const QString& dataDir, const crypto::SecureBytes& dataK
                         QByteArrayView newPassphrase, const KdfParameters& parameters);
 
 // Reads a passphrase from --passphrase-file (first line, without the newline) or the
-// L402_WALLET_PASSPHRASE environment variable; nullopt when neither is set.
+// L402_WALLET_PASSPHRASE environment variable (which is then removed from the process
+// environment); nullopt when neither is set.
 Result<std::optional<crypto::SecureBytes>> passphraseFromEnvironment(const QString& passphraseFile);
 
 } // namespace l402::store

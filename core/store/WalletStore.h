@@ -18,8 +18,8 @@ namespace l402::store {
 class WalletStore {
 public:
     // Opens with an already unlocked data key (tests, and the end of openWallet()).
-    static Result<std::unique_ptr<WalletStore>>
-    open(std::unique_ptr<DataDirectory> directory, crypto::SecureBytes dataKey, const Clock& clock);
+    static Result<std::unique_ptr<WalletStore>> open(std::unique_ptr<DataDirectory> directory,
+                                                     UnlockedKey key, const Clock& clock);
 
     Database& database() { return *m_database; }
     PaymentLedger& ledger() { return *m_ledger; }

@@ -23,7 +23,7 @@ store::NewPayment payment(int64_t n)
     p.origin = QStringLiteral("https://api%1.example.com").arg(n % 50);
     p.agent = QStringLiteral("agent-%1").arg(n % 5);
     p.scheme = QStringLiteral("L402");
-    p.paymentHash = crypto::sha256(QByteArray::number(n));
+    p.paymentHash = crypto::sha256(crypto::sha256(QByteArray::number(n)));
     p.invoice = QStringLiteral("lnbc210n1p") + QString::fromLatin1(p.paymentHash.toHex()) +
                 QString(200, QLatin1Char('q'));
     p.amountMsat = 21'000 + n % 1000;
@@ -65,7 +65,8 @@ int main(int argc, char** argv)
             [&](int) {
                 auto id = ledger.recordInitiated(payment(n++));
                 failures += id && ledger.markInFlight(id.value()) &&
-                                    ledger.markSucceeded(id.value(), QByteArray(32, 'p'), 1)
+                                    ledger.markSucceeded(
+                                        id.value(), crypto::sha256(QByteArray::number(n - 1)), 1)
                                 ? 0
                                 : 1;
             },

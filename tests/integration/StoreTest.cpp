@@ -1,3 +1,4 @@
+#include "core/crypto/Digest.h"
 #include "core/store/Schema.h"
 #include "core/store/WalletStore.h"
 #include "tests/support/FakeSecretStore.h"
@@ -5,6 +6,8 @@
 
 #include <QDirIterator>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -18,6 +21,12 @@ using l402::test::passphraseRequest;
 
 namespace {
 
+// The preimage of payment(hashByte): the ledger only accepts a success with it.
+QByteArray preimageFor(char hashByte)
+{
+    return QByteArray(32, hashByte);
+}
+
 NewPayment payment(char hashByte, int64_t amountMsat = 21'000)
 {
     NewPayment p;
@@ -25,7 +34,7 @@ NewPayment payment(char hashByte, int64_t amountMsat = 21'000)
     p.agent = QStringLiteral("claude");
     p.scheme = QStringLiteral("L402");
     p.invoice = QStringLiteral("lnbc210n1...");
-    p.paymentHash = QByteArray(32, hashByte);
+    p.paymentHash = crypto::sha256(preimageFor(hashByte));
     p.amountMsat = amountMsat;
     p.feeLimitMsat = 10'000;
     return p;
@@ -63,7 +72,7 @@ private Q_SLOTS:
         auto record = (*reopened)->ledger().find(id);
         QVERIFY(record.ok() && record.value());
         QCOMPARE(record.value()->status, PaymentStatus::InFlight);
-        QCOMPARE(record.value()->payment.paymentHash, QByteArray(32, '\x01'));
+        QCOMPARE(record.value()->payment.paymentHash, crypto::sha256(preimageFor('\x01')));
         QCOMPARE(Schema::currentVersion((*reopened)->database()).value(), Schema::latestVersion());
     }
 
@@ -169,12 +178,8 @@ private Q_SLOTS:
         QFile::remove(path + QStringLiteral("-shm"));
         const auto before = test::fileDigests(dir.path());
         auto reopened = openWalletAndWait(passphraseRequest(dir.path(), "pw"), nullptr, clock);
-        if (damage == QLatin1String("empty")) {
-            // An empty file is a valid empty database to SQLite; what matters is that the
-            // right key opens it and it is not mistaken for the old data.
-            QVERIFY(reopened.ok());
-            return;
-        }
+        // An empty file would be a valid empty database to SQLite: refused as well, so a lost
+        // ledger never silently restarts empty.
         QVERIFY(!reopened.ok());
         QVERIFY2(reopened.error().code == QLatin1String(store_error::kCorrupt) ||
                      reopened.error().code == QLatin1String(store_error::kWrongKey),
@@ -250,6 +255,7 @@ private Q_SLOTS:
                                             nullptr, clock);
             QVERIFY(wallet.ok());
             NewPayment p = payment('\x09');
+            p.paymentHash = crypto::sha256(preimage);
             p.invoice = invoice;
             auto id = (*wallet)->ledger().recordInitiated(p);
             QVERIFY(id.ok());
@@ -290,11 +296,16 @@ private Q_SLOTS:
         QVERIFY(
             ledger.markFailed(first, QStringLiteral("payment_failed"), QStringLiteral("no route"))
                 .ok());
-        QVERIFY(!ledger.markSucceeded(first, QByteArray(32, 'p'), 1).ok()); // failed is final
+        QVERIFY(!ledger.markSucceeded(first, preimageFor('\x0a'), 1).ok()); // failed is final
         // After a failure a new attempt is allowed; after a success it is not.
         const int64_t second = ledger.recordInitiated(payment('\x0a')).value();
-        QVERIFY(ledger.markSucceeded(second, QByteArray(32, 'p'), 7).ok());
-        QCOMPARE(ledger.preimage(second).value(), QByteArray(32, 'p'));
+        // A "success" whose preimage is not the hash's is refused and changes nothing.
+        auto forged = ledger.markSucceeded(second, QByteArray(32, 'p'), 7);
+        QVERIFY(!forged.ok());
+        QCOMPARE(forged.error().code, QLatin1String(ledger_error::kPreimageMismatch));
+        QCOMPARE(ledger.find(second).value()->status, PaymentStatus::Initiated);
+        QVERIFY(ledger.markSucceeded(second, preimageFor('\x0a'), 7).ok());
+        QCOMPARE(ledger.preimage(second).value(), preimageFor('\x0a'));
         QVERIFY(!ledger.recordInitiated(payment('\x0a')).ok());
         QCOMPARE(ledger.unresolved().value().size(), 0);
         QCOMPARE(ledger.find(second).value()->feeMsat, std::optional<int64_t>(7));
@@ -407,6 +418,92 @@ private Q_SLOTS:
         QVERIFY(wallet.error().message.contains(QLatin1String("--passphrase-file")));
         QVERIFY(!QFile::exists(dir.path() + QStringLiteral("/wallet.key")));
         QVERIFY(!QFile::exists(DataDirectory::databasePath(dir.path())));
+    }
+
+    // Each wallet gets its own random keychain entry: a new wallet in a folder where another
+    // once lived (renamed, copied) never overwrites that wallet's key.
+    void keychainEntriesNeverCollide()
+    {
+        QTemporaryDir root;
+        test::ManualClock clock;
+        test::FakeSecretStore keychain;
+        UnlockRequest request;
+        request.dataDir = root.path() + QStringLiteral("/wallet");
+        QVERIFY(openWalletAndWait(request, &keychain, clock).ok());
+        QCOMPARE(keychain.entries.size(), 1);
+        const QString firstEntry = keychain.entries.begin().key();
+        const QByteArray firstKey = keychain.entries.begin().value();
+        QVERIFY(QDir(root.path()).rename(QStringLiteral("wallet"), QStringLiteral("wallet.bak")));
+        QVERIFY(openWalletAndWait(request, &keychain, clock).ok()); // a new wallet, same path
+        QCOMPARE(keychain.entries.size(), 2);
+        QCOMPARE(keychain.entries.value(firstEntry), firstKey);
+        // The renamed wallet still opens with its own key.
+        request.dataDir = root.path() + QStringLiteral("/wallet.bak");
+        QVERIFY(openWalletAndWait(request, &keychain, clock).ok());
+    }
+
+    void missingDatabaseIsNotRecreated()
+    {
+        QTemporaryDir dir;
+        test::ManualClock clock;
+        QVERIFY(openWalletAndWait(passphraseRequest(dir.path(), "pw"), nullptr, clock).ok());
+        QVERIFY(QFile::remove(DataDirectory::databasePath(dir.path())));
+        const auto before = test::fileDigests(dir.path());
+        auto reopened = openWalletAndWait(passphraseRequest(dir.path(), "pw"), nullptr, clock);
+        QVERIFY(!reopened.ok());
+        QVERIFY(reopened.error().message.contains(QLatin1String("wallet.db is missing")));
+        QVERIFY(!QFile::exists(DataDirectory::databasePath(dir.path())));
+        QCOMPARE(test::fileDigests(dir.path()), before);
+    }
+
+    // The AES-GCM tag covers the KDF parameters: an edited wallet.key is detected, and
+    // absurd parameters are refused before Argon2 runs.
+    void tamperedKeyFileDetected()
+    {
+        QTemporaryDir dir;
+        test::ManualClock clock;
+        QVERIFY(openWalletAndWait(passphraseRequest(dir.path(), "pw"), nullptr, clock).ok());
+        const QString keyPath = dir.path() + QStringLiteral("/wallet.key");
+        QFile file(keyPath);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray original = file.readAll();
+        file.close();
+        auto rewrite = [&](const std::function<void(QJsonObject&)>& change) {
+            QJsonObject json = QJsonDocument::fromJson(original).object();
+            change(json);
+            QVERIFY(DataDirectory::writeFileAtomically(keyPath, QJsonDocument(json).toJson()).ok());
+        };
+        rewrite([](QJsonObject& json) {
+            QJsonObject kdf = json.value(QStringLiteral("kdf")).toObject();
+            kdf.insert(QStringLiteral("iterations"),
+                       kdf.value(QStringLiteral("iterations")).toInt() + 1);
+            json.insert(QStringLiteral("kdf"), kdf);
+        });
+        auto edited = openWalletAndWait(passphraseRequest(dir.path(), "pw"), nullptr, clock);
+        QVERIFY(!edited.ok());
+        QCOMPARE(edited.error().code, QLatin1String(key_error::kWrongPassphrase));
+        rewrite([](QJsonObject& json) {
+            QJsonObject kdf = json.value(QStringLiteral("kdf")).toObject();
+            kdf.insert(QStringLiteral("memory_kib"), qint64(64) * 1024 * 1024);
+            json.insert(QStringLiteral("kdf"), kdf);
+        });
+        auto absurd = openWalletAndWait(passphraseRequest(dir.path(), "pw"), nullptr, clock);
+        QVERIFY(!absurd.ok());
+        QCOMPARE(absurd.error().code, QLatin1String(key_error::kKeyFileInvalid));
+        QVERIFY(DataDirectory::writeFileAtomically(keyPath, original).ok());
+        QVERIFY(openWalletAndWait(passphraseRequest(dir.path(), "pw"), nullptr, clock).ok());
+    }
+
+    void openFoldersAreRefusedNotChmodded()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QFile::setPermissions(
+            dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+                            QFileDevice::ReadOther | QFileDevice::ExeOther));
+        auto acquired = DataDirectory::acquire(dir.path());
+        QVERIFY(!acquired.ok());
+        QVERIFY(acquired.error().message.contains(QLatin1String("chmod 700")));
+        QCOMPARE(fileMode(dir.path()), 0705);
     }
 
     void passphraseSources()

@@ -33,15 +33,15 @@ int main(int argc, char** argv)
         payment.origin = QStringLiteral("https://site-%1.example").arg(n);
         payment.agent = QStringLiteral("agent");
         payment.scheme = QStringLiteral("L402");
-        payment.paymentHash = crypto::sha256(index);
+        const QByteArray preimage = crypto::sha256(QByteArray("preimage-") += index);
+        payment.paymentHash = crypto::sha256(preimage);
         payment.invoice =
             QStringLiteral("lnbc-%1-").arg(n) + QString::fromLatin1(payment.paymentHash.toHex());
         payment.amountMsat = 1000 + n;
         payment.feeLimitMsat = 10 + n;
         auto id = ledger.recordInitiated(payment);
         if (!id || !ledger.markInFlight(id.value()) ||
-            !ledger.markSucceeded(id.value(), crypto::sha256(QByteArray("preimage-") += index),
-                                  n % 7)) {
+            !ledger.markSucceeded(id.value(), preimage, n % 7)) {
             std::fprintf(stderr, "ledger-writer: write failed at %lld\n", n);
             return 1;
         }

@@ -35,16 +35,22 @@ inline Result<std::unique_ptr<store::WalletStore>>
 openWalletAndWait(const store::UnlockRequest& request, store::SecretStore* keychain,
                   const Clock& clock, int timeoutMs = 30'000)
 {
-    std::optional<Result<std::unique_ptr<store::WalletStore>>> outcome;
-    QEventLoop loop;
+    // Shared with the callback, so a callback arriving after a timeout writes into live
+    // memory rather than into this function's finished stack frame.
+    struct State {
+        std::optional<Result<std::unique_ptr<store::WalletStore>>> outcome;
+        QEventLoop loop;
+    };
+    auto state = std::make_shared<State>();
     store::openWallet(request, keychain, clock,
-                      [&](Result<std::unique_ptr<store::WalletStore>> result) {
-                          outcome.emplace(std::move(result));
-                          loop.quit();
+                      [state](Result<std::unique_ptr<store::WalletStore>> result) {
+                          state->outcome.emplace(std::move(result));
+                          state->loop.quit();
                       });
+    auto& outcome = state->outcome;
     if (!outcome) {
-        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-        loop.exec();
+        QTimer::singleShot(timeoutMs, &state->loop, &QEventLoop::quit);
+        state->loop.exec();
     }
     if (!outcome) {
         return Result<std::unique_ptr<store::WalletStore>>::failure(
