@@ -449,6 +449,18 @@ Result<Invoice> decodeInvoice(QStringView text)
         }
     }
 
+    // BOLT 9 dependencies among invoice features: payment_secret needs var_onion_optin and
+    // basic_mpp needs payment_secret. "MUST NOT attempt the payment" when one is missing.
+    const auto has = [&invoice](int even) {
+        return invoice.hasFeature(even) || invoice.hasFeature(even + 1);
+    };
+    if ((has(14) && !has(8)) || (has(16) && !has(14))) {
+        return fail(invoice_error::kMissingFeatureDependency,
+                    QStringLiteral("The invoice sets a feature without the feature it depends on "
+                                   "(payment_secret needs var_onion_optin, basic_mpp needs "
+                                   "payment_secret)."));
+    }
+
     const QByteArray signatureBytes =
         fromWords(words, signatureStart, words.size(), TrailingBits::Discard).value();
     invoice.signature = signatureBytes.left(64);

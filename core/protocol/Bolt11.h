@@ -45,6 +45,7 @@ inline constexpr auto kTooShort = "too_short";
 inline constexpr auto kBadField = "invalid_field"; // malformed r, d not UTF-8...
 inline constexpr auto kInvalidSignature = "invalid_signature";
 inline constexpr auto kUnknownRequiredFeature = "unknown_required_feature";
+inline constexpr auto kMissingFeatureDependency = "missing_feature_dependency";
 inline constexpr auto kMissingPaymentHash = "missing_payment_hash";
 inline constexpr auto kMissingPaymentSecret = "missing_payment_secret";
 } // namespace invoice_error

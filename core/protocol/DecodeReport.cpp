@@ -2,6 +2,7 @@
 
 #include "core/protocol/Challenge.h"
 #include "core/util/Money.h"
+#include "core/util/TerminalText.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -214,12 +215,14 @@ QString formatMsat(const QJsonValue& amount)
 }
 
 // "label      value", or just the label as a heading when there is no value.
+// "label      value", or just the label as a heading when there is no value. Values come
+// from untrusted invoices and macaroons, so they are escaped for the terminal.
 QString labelled(const QString& indent, const QString& label, const QString& value)
 {
     if (value.isEmpty()) {
         return indent + label + QLatin1Char('\n');
     }
-    return indent + label.leftJustified(22) + value + QLatin1Char('\n');
+    return indent + label.leftJustified(22) + escapeForTerminal(value) + QLatin1Char('\n');
 }
 
 void describeInvoice(QString& out, const QJsonObject& invoice, const QString& indent)

@@ -21,8 +21,12 @@ inline constexpr auto kInvalidChallenge = "invalid_challenge";
 } // namespace check_error
 
 struct InvoiceExpectations {
+    // What binds the invoice to what is bought. L402: the macaroon identifier's payment hash,
+    // which must be given (a forgotten hash is an error, never "no check"). MPP charge: the
+    // challenge itself; see checkPaymentChallenge().
+    enum class Binding { L402Macaroon, MppCharge };
     Network nodeNetwork = Network::Bitcoin;
-    // For L402: the payment hash inside the macaroon identifier. Empty for MPP charges.
+    Binding binding = Binding::L402Macaroon;
     QByteArray expectedPaymentHash;
     // An invoice that expires within this margin is treated as expired: paying it would
     // race the payee's own expiry.
@@ -34,6 +38,11 @@ struct InvoiceExpectations {
 // secret and (L402) the payment hash the macaroon commits to. Pure: no I/O.
 Result<Invoice> checkInvoiceForPayment(QStringView invoiceText,
                                        const InvoiceExpectations& expectations, const Clock& clock);
+
+// MPP `Payment` charge: the challenge's own statements (methodDetails.paymentHash, network,
+// request amount in sat) must agree with its invoice, so a budget or a prompt that shows
+// the request's price shows what the invoice charges.
+Status checkPaymentChallenge(const struct PaymentChallenge& challenge, const Invoice& invoice);
 
 // The same checks on an already decoded invoice.
 Status checkDecodedInvoice(const Invoice& invoice, const InvoiceExpectations& expectations,

@@ -273,8 +273,8 @@ Result<Macaroon> Macaroon::fromBinary(QByteArrayView bytes)
                 macaroon.m_signature = value;
                 stage = 3;
             } else {
-                return fail(QStringLiteral("The V1 macaroon has an unexpected packet '%1'.")
-                                .arg(QString::fromLatin1(key.toByteArray().left(32))));
+                return fail(QStringLiteral("The V1 macaroon has an unexpected packet (key %1).")
+                                .arg(QString::fromLatin1(key.toByteArray().left(32).toHex())));
             }
         }
         if (stage != 3) {
@@ -510,9 +510,10 @@ ApertureCaveats ApertureCaveats::fromMacaroon(const Macaroon& macaroon)
         if (caveat.isThirdParty()) {
             continue;
         }
-        const qsizetype equals = caveat.id.indexOf('=');
         auto text = utf8(caveat.id);
-        if (equals <= 0 || !text) {
+        // Split the decoded text, not the bytes: a non-ASCII key shifts QChar positions.
+        const qsizetype equals = text ? text->indexOf(QLatin1Char('=')) : -1;
+        if (equals <= 0) {
             out.unparsed.append(caveat.id);
             continue;
         }

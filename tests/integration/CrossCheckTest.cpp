@@ -11,6 +11,8 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include "tests/support/TestSeed.h"
+
 using namespace l402::protocol;
 
 namespace {
@@ -107,6 +109,7 @@ private Q_SLOTS:
                              QString::number(kCases)});
         QCOMPARE(cases.size(), kCases);
         int refusedWithoutSecret = 0;
+        int refusedForFeatures = 0;
         for (const QJsonObject& testCase : cases) {
             const QString invoiceText = testCase.value(QStringLiteral("invoice")).toString();
             const QJsonObject expect =
@@ -116,6 +119,18 @@ private Q_SLOTS:
                 QVERIFY2(!decoded.ok(), qPrintable(invoiceText));
                 QCOMPARE(decoded.error().code, QLatin1String(invoice_error::kMissingPaymentSecret));
                 ++refusedWithoutSecret;
+                continue;
+            }
+            const QJsonArray features = expect.value(QStringLiteral("features")).toArray();
+            const auto hasFeature = [&features](int even) {
+                return features.contains(even) || features.contains(even + 1);
+            };
+            if (hasFeature(14) && !hasFeature(8)) {
+                // bolt11 writes what it is given; BOLT 9 says not to pay such an invoice.
+                QVERIFY2(!decoded.ok(), qPrintable(invoiceText));
+                QCOMPARE(decoded.error().code,
+                         QLatin1String(invoice_error::kMissingFeatureDependency));
+                ++refusedForFeatures;
                 continue;
             }
             QVERIFY2(decoded.ok(),
@@ -130,14 +145,15 @@ private Q_SLOTS:
                                              compact(expect.value(key)))));
             }
         }
-        qInfo("bolt11 -> ours: %d invoices, %d refused for lacking s", int(cases.size()),
-              refusedWithoutSecret);
+        qInfo("bolt11 -> ours: %d invoices, %d refused for lacking s, %d for feature "
+              "dependencies",
+              int(cases.size()), refusedWithoutSecret, refusedForFeatures);
     }
 
     // We sign, npm bolt11 decodes: every field equal.
     void bolt11WeEncodeTheyDecode()
     {
-        QRandomGenerator random(QRandomGenerator::global()->generate());
+        QRandomGenerator random(l402::test::testSeed(QTest::currentTestFunction()));
         QByteArray input;
         QList<QJsonObject> expected;
         for (int i = 0; i < kCases; ++i) {
@@ -289,7 +305,7 @@ private Q_SLOTS:
         QFETCH(QString, program);
         QFETCH(QStringList, arguments);
         QFETCH(bool, v1);
-        QRandomGenerator random(QRandomGenerator::global()->generate());
+        QRandomGenerator random(l402::test::testSeed(QTest::currentTestFunction()));
         QByteArray input;
         QList<Macaroon> minted;
         for (int i = 0; i < kCases; ++i) {

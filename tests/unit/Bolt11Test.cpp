@@ -4,6 +4,7 @@
 #include "core/protocol/Bech32.h"
 #include "core/protocol/DecodeReport.h"
 #include "tests/support/TestData.h"
+#include "tests/support/TestSeed.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -118,7 +119,7 @@ private Q_SLOTS:
     void amounts_data()
     {
         QTest::addColumn<QString>("amount");
-        QTest::addColumn<qint64>("msat"); // -1: invalid
+        QTest::addColumn<qint64>("msat"); // -1: invalid (invalid_amount unless noted)
         QTest::newRow("whole btc") << QStringLiteral("1") << qint64(100'000'000'000);
         QTest::newRow("milli") << QStringLiteral("20m") << qint64(2'000'000'000);
         QTest::newRow("micro") << QStringLiteral("2500u") << qint64(250'000'000);
@@ -155,6 +156,11 @@ private Q_SLOTS:
         auto decoded = decodeInvoice(resigned);
         if (msat < 0) {
             QVERIFY(!decoded.ok());
+            const bool precision =
+                amount.endsWith(QLatin1Char('p')) && !amount.chopped(1).endsWith(QLatin1Char('0'));
+            QCOMPARE(decoded.error().code,
+                     QLatin1String(precision ? invoice_error::kSubMsatPrecision
+                                             : invoice_error::kBadAmount));
         } else {
             QVERIFY2(decoded.ok(), qPrintable(decoded.ok() ? QString() : decoded.error().message));
             QCOMPARE(qint64(decoded->amountMsat.value()), msat);
@@ -201,13 +207,15 @@ private Q_SLOTS:
         auto decoded = decodeInvoice(resignWithHrp(text, QStringLiteral("lnxy")));
         QVERIFY(!decoded.ok());
         QCOMPARE(decoded.error().code, QLatin1String(invoice_error::kUnknownPrefix));
-        QVERIFY(!decodeInvoice(resignWithHrp(text, QStringLiteral("bc"))).ok());
+        auto noLn = decodeInvoice(resignWithHrp(text, QStringLiteral("bc")));
+        QVERIFY(!noLn.ok());
+        QCOMPARE(noLn.error().code, QLatin1String(invoice_error::kUnknownPrefix));
     }
 
     // Random drafts round-trip through our encoder and decoder with every field intact.
     void randomRoundTrips()
     {
-        QRandomGenerator random(QRandomGenerator::global()->generate());
+        QRandomGenerator random(l402::test::testSeed("randomRoundTrips"));
         for (int i = 0; i < 300; ++i) {
             InvoiceDraft draft = randomDraft(random);
             const QByteArray key = randomKey(random);
@@ -231,18 +239,96 @@ private Q_SLOTS:
         }
     }
 
-    // Flipping any single character of a valid invoice never yields a different valid
-    // invoice that decodes silently: bech32 catches it, or the signature does.
-    void singleCharacterCorruptionRejected()
+    // Changing any signed data word (and fixing up the bech32 checksum, as an attacker
+    // would) is caught by the signature: with `n` it no longer verifies; without `n` it
+    // recovers some other key, never the real payee.
+    void tamperedSignedDataRejected()
     {
-        const QString text = encodeInvoice(baseDraft(), kSpecPrivateKey).value();
-        const QString charset = QStringLiteral("qpzry9x8gf2tvdw0s3jn54khce6mua7l");
-        for (qsizetype i = text.indexOf(QLatin1Char('1')) + 1; i < text.size(); ++i) {
-            QString corrupted = text;
-            const qsizetype at = charset.indexOf(text.at(i));
-            corrupted[i] = charset.at((at + 1) % charset.size());
-            QVERIFY(!decodeInvoice(corrupted).ok());
+        for (const bool withPayee : {true, false}) {
+            InvoiceDraft draft = baseDraft();
+            draft.amountMsat = 21'000;
+            draft.includePayeeField = withPayee;
+            const QString text = encodeInvoice(draft, kSpecPrivateKey).value();
+            const QByteArray payee = l402::crypto::publicKeyFromPrivate(kSpecPrivateKey).value();
+            auto bech = bech32Decode(text, 0).value();
+            const size_t signedWords = bech.words.size() - 104;
+            for (size_t at = 0; at < signedWords; ++at) {
+                Bech32Data tampered = bech;
+                tampered.words[at] ^= 1;
+                auto decoded = decodeInvoice(
+                    bech32Encode(tampered.hrp, tampered.words, Bech32Variant::Bech32));
+                // Never the real payee with altered content: refused (bad field, bad
+                // signature against `n`) or, without `n`, attributed to another key.
+                QVERIFY2(!decoded.ok() || decoded->payee != payee,
+                         qPrintable(QStringLiteral("word %1").arg(at)));
+            }
+            // The untouched invoice still decodes to the real payee.
+            QCOMPARE(decodeInvoice(text)->payee, payee);
         }
+        // A flipped word inside `n`-signed data that still parses must fail as a signature.
+        InvoiceDraft draft = baseDraft();
+        draft.includePayeeField = true;
+        auto bech = bech32Decode(encodeInvoice(draft, kSpecPrivateKey).value(), 0).value();
+        bech.words[7 + 3] ^= 1; // first word of the payment hash
+        auto decoded = decodeInvoice(bech32Encode(bech.hrp, bech.words, Bech32Variant::Bech32));
+        QVERIFY(!decoded.ok());
+        QCOMPARE(decoded.error().code, QLatin1String(invoice_error::kInvalidSignature));
+    }
+
+    void featureDependencies_data()
+    {
+        QTest::addColumn<QList<int>>("features");
+        QTest::addColumn<QString>("code");
+        QTest::newRow("payment_secret without var_onion_optin")
+            << QList<int>{14} << QString::fromLatin1(invoice_error::kMissingFeatureDependency);
+        QTest::newRow("basic_mpp without payment_secret")
+            << QList<int>{8, 17} << QString::fromLatin1(invoice_error::kMissingFeatureDependency);
+        QTest::newRow("all present (odd)") << QList<int>{9, 15, 17} << QString();
+        QTest::newRow("unknown even bit 102")
+            << QList<int>{8, 14, 102}
+            << QString::fromLatin1(invoice_error::kUnknownRequiredFeature);
+        QTest::newRow("unknown odd bit 103") << QList<int>{8, 14, 103} << QString();
+    }
+    void featureDependencies()
+    {
+        QFETCH(QList<int>, features);
+        QFETCH(QString, code);
+        InvoiceDraft draft = baseDraft();
+        draft.features = features;
+        auto decoded = decodeInvoice(encodeInvoice(draft, kSpecPrivateKey).value());
+        if (code.isEmpty()) {
+            QVERIFY2(decoded.ok(), qPrintable(decoded.ok() ? QString() : decoded.error().message));
+        } else {
+            QVERIFY(!decoded.ok());
+            QCOMPARE(decoded.error().code, code);
+        }
+    }
+
+    // `n` naming a key other than the signer's is a signature failure, not a different payee.
+    void payeeFieldOfAnotherKeyRejected()
+    {
+        InvoiceDraft draft = baseDraft();
+        const QString honest = encodeInvoice(draft, kSpecPrivateKey).value();
+        auto bech = bech32Decode(honest, 0).value();
+        std::vector<uint8_t> words(bech.words.begin(), bech.words.end() - 104);
+        const QByteArray otherKey =
+            l402::crypto::publicKeyFromPrivate(QByteArray(32, '\x07')).value();
+        const auto payeeWords = toWords(otherKey);
+        words.push_back(19); // n
+        words.push_back(static_cast<uint8_t>(payeeWords.size() >> 5));
+        words.push_back(static_cast<uint8_t>(payeeWords.size() & 31));
+        words.insert(words.end(), payeeWords.begin(), payeeWords.end());
+        QByteArray signed_ = bech.hrp.toUtf8();
+        signed_ += fromWords(words, TrailingBits::PadToByte).value();
+        auto signature =
+            l402::crypto::signRecoverable(kSpecPrivateKey, l402::crypto::sha256(signed_)).value();
+        QByteArray bytes = signature.compact;
+        bytes.append(char(signature.recoveryId));
+        const auto signatureWords = toWords(bytes);
+        words.insert(words.end(), signatureWords.begin(), signatureWords.end());
+        auto decoded = decodeInvoice(bech32Encode(bech.hrp, words, Bech32Variant::Bech32));
+        QVERIFY(!decoded.ok());
+        QCOMPARE(decoded.error().code, QLatin1String(invoice_error::kInvalidSignature));
     }
 
     void lightningUriPrefixAccepted()

@@ -1,5 +1,6 @@
 #include "core/protocol/InvoiceCheck.h"
 #include "core/protocol/Bech32.h"
+#include "core/protocol/Challenge.h"
 #include "tests/support/ManualClock.h"
 
 #include <QTest>
@@ -37,13 +38,16 @@ private Q_SLOTS:
         QTest::addColumn<int>("nodeNetwork");
         QTest::addColumn<QByteArray>("expectedHash");
         QTest::addColumn<qint64>("now");
-        QTest::addColumn<QString>("expectedCode"); // empty: ok
+        QTest::addColumn<QString>("expectedCode"); // empty: ok; rows named "MPP..." bind MPP
 
         const QString good = encodeInvoice(draft(), kKey).value();
         const QByteArray hash(32, '\x42');
         QTest::newRow("ok") << good << int(Network::Regtest) << hash << kCreated + 10 << QString();
-        QTest::newRow("ok for MPP (no macaroon hash)")
+        QTest::newRow("MPP charge (no macaroon hash)")
             << good << int(Network::Regtest) << QByteArray() << kCreated << QString();
+        QTest::newRow("L402 without the macaroon's hash")
+            << good << int(Network::Regtest) << QByteArray() << kCreated
+            << QStringLiteral("invalid_challenge");
         QTest::newRow("hash mismatch") << good << int(Network::Regtest) << QByteArray(32, '\x43')
                                        << kCreated << QStringLiteral("invoice_mismatch");
         QTest::newRow("wrong network")
@@ -87,6 +91,9 @@ private Q_SLOTS:
         InvoiceExpectations expectations;
         expectations.nodeNetwork = static_cast<Network>(nodeNetwork);
         expectations.expectedPaymentHash = expectedHash;
+        if (QByteArray(QTest::currentDataTag()).startsWith("MPP")) {
+            expectations.binding = InvoiceExpectations::Binding::MppCharge;
+        }
         auto result = checkInvoiceForPayment(invoice, expectations, clock);
         if (expectedCode.isEmpty()) {
             QVERIFY2(result.ok(), qPrintable(result.ok() ? QString() : result.error().message));
@@ -95,6 +102,48 @@ private Q_SLOTS:
             QVERIFY(!result.ok());
             QCOMPARE(result.error().code, expectedCode);
             QVERIFY(!result.error().message.isEmpty());
+        }
+    }
+
+    void mppChallengeMustAgreeWithItsInvoice_data()
+    {
+        QTest::addColumn<QString>("paymentHash");
+        QTest::addColumn<QString>("network");
+        QTest::addColumn<QString>("amount");
+        QTest::addColumn<QString>("currency");
+        QTest::addColumn<bool>("ok");
+        const QString hash = QString::fromLatin1(QByteArray(32, '\x42').toHex());
+        QTest::newRow("all agree") << hash << QStringLiteral("regtest") << QStringLiteral("21")
+                                   << QStringLiteral("sat") << true;
+        QTest::newRow("nothing stated") << QString() << QString() << QString() << QString() << true;
+        QTest::newRow("other hash")
+            << QString(64, QLatin1Char('0')) << QString() << QString() << QString() << false;
+        QTest::newRow("other network")
+            << hash << QStringLiteral("mainnet") << QString() << QString() << false;
+        QTest::newRow("cheaper request than invoice")
+            << hash << QString() << QStringLiteral("20") << QStringLiteral("sat") << false;
+        QTest::newRow("unknown currency")
+            << hash << QString() << QStringLiteral("21") << QStringLiteral("usd") << false;
+        QTest::newRow("not a number")
+            << hash << QString() << QStringLiteral("21.0") << QStringLiteral("sat") << false;
+    }
+    void mppChallengeMustAgreeWithItsInvoice()
+    {
+        QFETCH(QString, paymentHash);
+        QFETCH(QString, network);
+        QFETCH(QString, amount);
+        QFETCH(QString, currency);
+        QFETCH(bool, ok);
+        const Invoice invoice = decodeInvoice(encodeInvoice(draft(), kKey).value()).value();
+        PaymentChallenge challenge;
+        challenge.paymentHashHex = paymentHash;
+        challenge.network = network;
+        challenge.amount = amount;
+        challenge.currency = currency;
+        const l402::Status status = checkPaymentChallenge(challenge, invoice);
+        QCOMPARE(status.ok(), ok);
+        if (!ok) {
+            QCOMPARE(status.error().code, QStringLiteral("invoice_mismatch"));
         }
     }
 };

@@ -2,6 +2,7 @@
 #include "core/crypto/Digest.h"
 #include "core/protocol/DecodeReport.h"
 #include "tests/support/TestData.h"
+#include "tests/support/TestSeed.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -244,19 +245,19 @@ private Q_SLOTS:
     // to parse or breaks the signature.
     void randomRoundTripsAndTamper()
     {
-        QRandomGenerator random(QRandomGenerator::global()->generate());
+        QRandomGenerator random(l402::test::testSeed("randomRoundTripsAndTamper"));
         for (int i = 0; i < 200; ++i) {
-            const QByteArray rootKey = l402::crypto::randomBytes(32);
+            const QByteArray rootKey = l402::test::randomBytes(random, 32);
             Macaroon macaroon =
-                Macaroon::mint(rootKey, l402::crypto::randomBytes(random.bounded(1, 80)),
+                Macaroon::mint(rootKey, l402::test::randomBytes(random, random.bounded(1, 80)),
                                random.bounded(2) ? QStringLiteral("loc") : QString());
             for (int c = random.bounded(6); c > 0; --c) {
                 macaroon = random.bounded(4) == 0
-                               ? macaroon.withThirdPartyCaveat(l402::crypto::randomBytes(20),
-                                                               l402::crypto::randomBytes(48),
+                               ? macaroon.withThirdPartyCaveat(l402::test::randomBytes(random, 20),
+                                                               l402::test::randomBytes(random, 48),
                                                                QStringLiteral("https://tp"))
                                : macaroon.withFirstPartyCaveat(
-                                     l402::crypto::randomBytes(random.bounded(1, 60)));
+                                     l402::test::randomBytes(random, random.bounded(1, 60)));
             }
             QByteArray wire = macaroon.toBinaryV2();
             auto parsed = Macaroon::fromBinary(wire);
