@@ -35,7 +35,7 @@ std::variant<GlobalOptions, ParseError> parseGlobalOptions(const QStringList& ar
             const QString name =
                 dataDir ? QStringLiteral("--data-dir") : QStringLiteral("--passphrase-file");
             auto value = takeValue(name);
-            if (!value || value->isEmpty()) {
+            if (!value || value->isEmpty() || value->startsWith(QLatin1String("--"))) {
                 return ParseError{QStringLiteral("%1 needs a value.").arg(name)};
             }
             (dataDir ? options.dataDir : options.passphraseFile) = *value;

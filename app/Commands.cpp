@@ -5,8 +5,17 @@
 #include <QJsonObject>
 
 #include <cstdio>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 namespace l402::app {
+
+void protectSecretsInMemory()
+{
+    const struct rlimit none = {0, 0};
+    ::setrlimit(RLIMIT_CORE, &none);
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
 
 void printJson(const QJsonValue& value)
 {

@@ -15,6 +15,10 @@ enum ExitCode : int { kExitOk = 0, kExitError = 1, kExitUsage = 64 };
 int reportError(const GlobalOptions& options, const Error& error, int exitCode = kExitError);
 void printJson(const QJsonValue& value);
 
+// For every command that unlocks the wallet: no core dumps (they would hold the data key)
+// and no ptrace attach by other processes of the same user.
+void protectSecretsInMemory();
+
 int runDecode(const GlobalOptions& options);
 int runServe(const GlobalOptions& options);
 int runNode(const GlobalOptions& options);

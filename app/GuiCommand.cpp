@@ -23,6 +23,7 @@ int runGui(int& argc, char** argv, const GlobalOptions& options)
     QApplication::setOrganizationDomain(QStringLiteral("l402wallet.example"));
     QApplication::setDesktopFileName(QStringLiteral("example.l402wallet.L402Wallet"));
     QApplication application(argc, argv);
+    protectSecretsInMemory();
     application.setWindowIcon(QIcon(QStringLiteral(":/icons/l402-wallet.svg")));
 
     const QString dataDir = resolveDataDir(options);

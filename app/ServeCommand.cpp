@@ -37,6 +37,7 @@ int runServe(const GlobalOptions& options)
     char name[] = "l402-wallet";
     char* argv[] = {name, nullptr};
     QCoreApplication application(argc, argv);
+    protectSecretsInMemory();
 
     const QString dataDir = resolveDataDir(options);
     auto passphrase = store::passphraseFromEnvironment(options.passphraseFile);
@@ -44,7 +45,7 @@ int runServe(const GlobalOptions& options)
         return reportError(options, passphrase.error());
     }
 
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, gSignalPipe) != 0) {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, gSignalPipe) != 0) {
         return reportError(options, Error{QStringLiteral("internal"),
                                           QStringLiteral("Cannot set up signal handling.")});
     }
@@ -88,6 +89,11 @@ int runServe(const GlobalOptions& options)
         });
     const int code = unlockError ? kExitError : application.exec();
     wallet.reset();
+    // Default handlers back before the pipe closes: a late signal must not write into a
+    // closed (or reused) descriptor.
+    action.sa_handler = SIG_DFL;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
     ::close(gSignalPipe[0]);
     ::close(gSignalPipe[1]);
     if (unlockError) {

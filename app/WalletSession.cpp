@@ -13,6 +13,7 @@ int runWithWallet(const GlobalOptions& options,
     char name[] = "l402-wallet";
     char* argv[] = {name, nullptr};
     QCoreApplication application(argc, argv);
+    protectSecretsInMemory();
     auto passphrase = store::passphraseFromEnvironment(options.passphraseFile);
     if (!passphrase) {
         return reportError(options, passphrase.error());

@@ -16,13 +16,15 @@ struct ProcessResult {
     QByteArray err;
 };
 
-// Runs the built l402-wallet with a private data folder and returns what it printed.
+// Runs the built l402-wallet with none of the caller's wallet environment (home,
+// passphrase) and returns what it printed; callers pass --data-dir for commands that use one.
 inline ProcessResult runWallet(const QStringList& arguments, const QByteArray& input = {},
                                int timeoutMs = 30'000)
 {
     QProcess process;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.remove(QStringLiteral("L402_WALLET_HOME"));
+    environment.remove(QStringLiteral("L402_WALLET_PASSPHRASE"));
     process.setProcessEnvironment(environment);
     process.start(QStringLiteral(L402_WALLET_EXECUTABLE), arguments);
     ProcessResult result;
