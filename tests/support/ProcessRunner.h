@@ -5,6 +5,7 @@
 #include <QProcess>
 #include <QStringList>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QThread>
 
 namespace l402::test {
@@ -34,6 +35,38 @@ inline ProcessResult runWallet(const QStringList& arguments, const QByteArray& i
     process.write(input);
     process.closeWriteChannel();
     result.finished = process.waitForFinished(timeoutMs);
+    if (!result.finished) {
+        process.kill();
+        process.waitForFinished(5'000);
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = process.readAllStandardOutput();
+    result.err = process.readAllStandardError();
+    return result;
+}
+
+// Like runWallet, but keeps this process's event loop running while the child works, for
+// children that talk to doubles served from this process (FakeLnd...).
+inline ProcessResult runWalletServingEvents(const QStringList& arguments,
+                                            const QProcessEnvironment& extra = {},
+                                            int timeoutMs = 30'000)
+{
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("L402_WALLET_HOME"));
+    environment.remove(QStringLiteral("L402_WALLET_PASSPHRASE"));
+    for (const QString& key : extra.keys()) {
+        environment.insert(key, extra.value(key));
+    }
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(L402_WALLET_EXECUTABLE), arguments);
+    ProcessResult result;
+    if (!process.waitForStarted(10'000)) {
+        return result;
+    }
+    process.closeWriteChannel();
+    result.finished =
+        QTest::qWaitFor([&] { return process.state() == QProcess::NotRunning; }, timeoutMs);
     if (!result.finished) {
         process.kill();
         process.waitForFinished(5'000);
