@@ -7,6 +7,20 @@
 
 #include <cstdio>
 
+namespace {
+
+// CLI and headless commands speak to people and scripts through one line on stderr; Qt's own
+// diagnostics (TLS backend loading, D-Bus noise) are not for them. They are kept with
+// L402_WALLET_DEBUG=1.
+void quietQtMessages(QtMsgType type, const QMessageLogContext&, const QString& message)
+{
+    if (type == QtFatalMsg || qEnvironmentVariableIsSet("L402_WALLET_DEBUG")) {
+        std::fprintf(stderr, "qt: %s\n", qPrintable(message));
+    }
+}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
     using namespace l402::app;
@@ -27,6 +41,9 @@ int main(int argc, char** argv)
     if (options.help || options.command == QLatin1String("help")) {
         std::fputs(qPrintable(usageText()), stdout);
         return kExitOk;
+    }
+    if (options.command != QLatin1String("gui")) {
+        qInstallMessageHandler(quietQtMessages);
     }
     if (options.command == QLatin1String("decode")) {
         return runDecode(options);

@@ -1,5 +1,6 @@
 #include "core/node/LndNode.h"
 
+#include "core/crypto/Digest.h"
 #include "core/protocol/Macaroon.h"
 
 #include <QJsonArray>
@@ -199,16 +200,27 @@ CallHandle LndNode::pay(const PayRequest& payRequest, std::function<void(Payment
     };
     CallHandle outer;
     auto finished = std::make_shared<bool>(false);
-    auto finish = [finished, done, outer](PaymentResult result) {
+    const QByteArray hash = payRequest.paymentHash;
+    auto finish = [finished, done, outer, hash](PaymentResult result) {
+        if (result.outcome == PaymentResult::Outcome::Succeeded &&
+            crypto::sha256(result.preimage) != hash) {
+            // A "success" without the preimage of this hash proves nothing: keep it open.
+            result = PaymentResult::inFlight(
+                QStringLiteral("LND reported success with a preimage that does not match the "
+                               "payment hash."));
+        }
         if (!std::exchange(*finished, true) && !outer.cancelled()) {
             done(std::move(result));
         }
     };
-    const QByteArray hash = payRequest.paymentHash;
     const std::chrono::seconds timeout = payRequest.timeout;
     // The HTTP deadline is the payment timeout plus slack for the node to report the end.
-    const auto httpTimeout = std::chrono::milliseconds(timeout) + std::chrono::seconds(15);
-    auto trackInstead = [this, hash, timeout, outer, finish] {
+    const auto httpTimeout = std::chrono::milliseconds(timeout) + m_config.responseSlack;
+    auto delegated = std::make_shared<bool>(false); // the outcome now comes from tracking
+    auto trackInstead = [this, hash, timeout, outer, finish, delegated] {
+        if (std::exchange(*delegated, true)) {
+            return;
+        }
         track(hash, true, timeout, outer, [finish](Result<PaymentResult> tracked) {
             finish(tracked ? tracked.value()
                            : PaymentResult::inFlight(
@@ -256,7 +268,10 @@ CallHandle LndNode::pay(const PayRequest& payRequest, std::function<void(Payment
                 finish(result.value());
             }
         },
-        [finish](Result<int> ended) {
+        [finish, delegated](Result<int> ended) {
+            if (*delegated) {
+                return;
+            }
             if (!ended) {
                 // Timeout or a dropped stream: the payment may be anywhere.
                 finish(PaymentResult::inFlight(ended.error().message));
@@ -283,7 +298,7 @@ void LndNode::track(const QByteArray& paymentHash, bool waitForFinal, std::chron
             done(std::move(result));
         }
     };
-    const auto httpTimeout = std::chrono::milliseconds(timeout) + std::chrono::seconds(15);
+    const auto httpTimeout = std::chrono::milliseconds(timeout) + m_config.responseSlack;
     m_http.stream(
         request("GET", path, {}, httpTimeout),
         [finish, waitForFinal](int status, const QByteArray& line) {

@@ -17,7 +17,10 @@ namespace l402::node {
 // - /v2/router/track/{hash} takes base64url of the hash bytes, with padding; 404 "payment
 //   isn't initiated" is the definite "never paid";
 // - a bad macaroon is HTTP 500 with "verification failed"; the macaroon goes in
-//   Grpc-Metadata-macaroon as hex.
+//   Grpc-Metadata-macaroon as hex;
+// - a "success" whose preimage does not hash to the payment hash is treated as in flight.
+// Qt's HTTP stack may resend a POST whose connection dropped before any response byte; LND
+// then answers 409 for the hash it already has, which is tracked, so it never pays twice.
 class LndNode final : public LightningNode {
 public:
     struct Config {
@@ -25,6 +28,9 @@ public:
         QByteArray macaroon;                   // binary admin (or custom) macaroon
         QList<QSslCertificate> tlsCertificate; // tls.cert: the only trust anchor
         QByteArray spkiPin;                    // alternatively, pin its key
+        // How long after the payment timeout LND may take to report the end of a payment
+        // before the call counts as in flight.
+        std::chrono::milliseconds responseSlack{15'000};
     };
     explicit LndNode(Config config);
 

@@ -111,8 +111,16 @@ QByteArray unb64(const QJsonValue& value)
 void offThread(std::function<Result<UnlockedKey>()> work,
                std::function<void(Result<UnlockedKey>)> done)
 {
+    // A pool whose threads end as soon as they are idle: OpenSSL frees a thread's state when
+    // the thread exits, so none is left behind when the process does.
+    static QThreadPool* const pool = [] {
+        auto* created = new QThreadPool();
+        created->setExpiryTimeout(0);
+        created->setMaxThreadCount(2);
+        return created;
+    }();
     auto* context = new QObject(); // lives on the calling thread; receives the result there
-    QThreadPool::globalInstance()->start([work, done, context] {
+    pool->start([work, done, context] {
         auto result = std::make_shared<Result<UnlockedKey>>(work());
         QMetaObject::invokeMethod(
             context,

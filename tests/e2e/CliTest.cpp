@@ -1,5 +1,6 @@
 #include "core/protocol/Bolt11.h"
 #include "core/protocol/Macaroon.h"
+#include "tests/support/FakeLnd.h"
 #include "tests/support/ProcessRunner.h"
 #include "tests/support/TestData.h"
 
@@ -211,6 +212,72 @@ private Q_SLOTS:
         QCOMPARE(process.exitCode(), 0);
         err += process.readAllStandardError();
         QVERIFY(err.contains("stopping on signal"));
+    }
+
+    // node set / show / test / balance against the LND double over HTTPS; the macaroon is
+    // stored in the encrypted wallet and never printed.
+    void nodeCommandsAgainstLnd()
+    {
+        l402::test::FakeLnd lnd;
+        QVERIFY(lnd.start());
+        lnd.setBalanceMsat(42'000'000);
+        QTemporaryDir dir;
+        QFile macaroon(dir.path() + QStringLiteral("/admin.macaroon"));
+        QVERIFY(macaroon.open(QIODevice::WriteOnly));
+        macaroon.write(lnd.macaroon());
+        macaroon.close();
+        QFile cert(dir.path() + QStringLiteral("/tls.cert"));
+        QVERIFY(cert.open(QIODevice::WriteOnly));
+        cert.write(lnd.certificate().toPem());
+        cert.close();
+        const QString wallet = dir.path() + QStringLiteral("/wallet");
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("node-test"));
+
+        auto set = l402::test::runWalletServingEvents(
+            {QStringLiteral("node"), QStringLiteral("set"), QStringLiteral("lnd"),
+             QStringLiteral("--url"), lnd.url().toString(), QStringLiteral("--macaroon"),
+             macaroon.fileName(), QStringLiteral("--cert"), cert.fileName(),
+             QStringLiteral("--data-dir"), wallet},
+            environment);
+        QVERIFY2(set.exitCode == 0, set.err.constData());
+
+        auto show = l402::test::runWalletServingEvents(
+            {QStringLiteral("node"), QStringLiteral("show"), QStringLiteral("--json"),
+             QStringLiteral("--data-dir"), wallet},
+            environment);
+        QCOMPARE(show.exitCode, 0);
+        const QJsonObject shown = QJsonDocument::fromJson(show.out).object();
+        QCOMPARE(shown.value(QStringLiteral("backend")).toString(), QStringLiteral("lnd"));
+        QVERIFY(shown.value(QStringLiteral("secret")).toString().startsWith(QLatin1String("(set")));
+        QVERIFY(!show.out.contains(lnd.macaroon().toHex()));
+        QVERIFY(!show.out.contains(lnd.macaroon().toBase64()));
+
+        auto tested = l402::test::runWalletServingEvents(
+            {QStringLiteral("node"), QStringLiteral("test"), QStringLiteral("--json"),
+             QStringLiteral("--data-dir"), wallet},
+            environment);
+        QVERIFY2(tested.exitCode == 0, tested.err.constData());
+        const QJsonObject info = QJsonDocument::fromJson(tested.out).object();
+        QCOMPARE(info.value(QStringLiteral("alias")).toString(), QStringLiteral("fake-lnd"));
+        QCOMPARE(info.value(QStringLiteral("network")).toString(), QStringLiteral("regtest"));
+        QCOMPARE(info.value(QStringLiteral("spendable_msat")).toInteger(), 42'000'000);
+
+        auto balance =
+            l402::test::runWalletServingEvents({QStringLiteral("node"), QStringLiteral("balance"),
+                                                QStringLiteral("--data-dir"), wallet},
+                                               environment);
+        QCOMPARE(balance.exitCode, 0);
+        QCOMPARE(balance.out.trimmed(), QByteArray("Spendable: 42,000 sat"));
+
+        // The node goes away: one plain sentence, exit 1.
+        lnd.server().close();
+        auto down = l402::test::runWalletServingEvents(
+            {QStringLiteral("node"), QStringLiteral("test"), QStringLiteral("--data-dir"), wallet},
+            environment);
+        QCOMPARE(down.exitCode, 1);
+        QVERIFY2(down.err.contains("refused the connection"), down.err.constData());
+        QCOMPARE(down.err.count('\n'), 1);
     }
 
     void serveWithWrongPassphrase()
