@@ -1,0 +1,56 @@
+#pragma once
+
+#include "core/node/LightningNode.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+
+namespace l402::test {
+
+// One backend's faithful double plus the ways to configure its LightningNode against it.
+// NodeConformanceTest runs the same test bodies over every registered fixture.
+class NodeFixture {
+public:
+    // What the double does with the next payment.
+    enum class PayBehaviour {
+        Succeed,         // a final success with the preimage and a fee
+        Fail,            // a definite failure (no route)
+        UncertainError,  // an error answer that does not prove nothing was paid (LND's error
+                         // line on 200, an HTTP 500...): the payment never started at the node
+        DropThenSucceed, // the connection drops mid-payment; the node then settles it
+        DropThenFail,    // the connection drops mid-payment; the node then fails it
+        Hang,            // the node never answers; the payment stays pending at the node
+        WrongPreimage,   // a "success" with a preimage that is not the hash's
+    };
+
+    virtual ~NodeFixture() = default;
+    virtual QString name() const = 0;
+    [[nodiscard]] virtual bool start() = 0;
+
+    // Backends configured correctly, with wrong credentials, and (for TLS backends) trusting
+    // a certificate other than the double's (nullptr when the backend has no such notion).
+    virtual std::unique_ptr<node::LightningNode> node() = 0;
+    virtual std::unique_ptr<node::LightningNode> nodeWithWrongCredentials() = 0;
+    virtual std::unique_ptr<node::LightningNode> nodeWithWrongCertificate() = 0;
+    // Stops the double and returns a node pointed at where it was.
+    virtual std::unique_ptr<node::LightningNode> nodeAfterShutdown() = 0;
+
+    virtual void registerPreimage(const QByteArray& preimage) = 0;
+    virtual void setPayBehaviour(PayBehaviour behaviour) = 0;
+    virtual void setBalanceMsat(int64_t msat) = 0;
+    // Payments the node actually made for a hash (never more than one may succeed).
+    virtual int paymentsMade(const QByteArray& paymentHash) const = 0;
+    // Calls that broke the API's rules (e.g. a pay without a fee limit).
+    virtual QStringList violations() const = 0;
+
+    virtual QString expectedAlias() const = 0;
+    virtual int64_t expectedFeeMsat() const = 0;
+};
+
+using NodeFixtureFactory = std::function<std::unique_ptr<NodeFixture>()>;
+
+} // namespace l402::test
