@@ -340,25 +340,6 @@ int Database::changes() const
     return sqlite3_changes(m_handle);
 }
 
-Status Database::rekey(QByteArrayView newRawKey)
-{
-    if (newRawKey.size() != 32) {
-        return Status::failure(QLatin1String(store_error::kWrongKey),
-                               QStringLiteral("The database key must be 32 bytes."));
-    }
-    // SQLCipher cannot rekey a database in WAL mode; switch to a rollback journal for it.
-    if (auto journal = exec("PRAGMA journal_mode=DELETE"); !journal) {
-        return journal;
-    }
-    QByteArray keyText = keyPragmaValue(newRawKey);
-    const int code = sqlite3_rekey(m_handle, keyText.constData(), static_cast<int>(keyText.size()));
-    crypto::scrub(keyText);
-    if (code != SQLITE_OK) {
-        return Status(lastError("rekey"));
-    }
-    return exec("PRAGMA journal_mode=WAL");
-}
-
 Error Database::lastError(const char* context) const
 {
     const int code = sqlite3_extended_errcode(m_handle);

@@ -90,8 +90,6 @@ public:
     int64_t lastInsertId() const;
     int changes() const;
 
-    // Re-encrypts the whole file with a new raw key.
-    Status rekey(QByteArrayView newRawKey);
 
     Error lastError(const char* context) const;
     // The linked SQLCipher's major version (3 on Debian 12).
