@@ -11,6 +11,17 @@
 
 using l402::ui::MainWindow;
 
+namespace {
+// Where page screenshots go (the build tree under ctest), created on first use.
+QString screenshotDirectory()
+{
+    const QString directory = qEnvironmentVariable(
+        "L402_SCREENSHOT_DIR", QDir::tempPath() + QStringLiteral("/l402-screens"));
+    QDir().mkpath(directory);
+    return directory;
+}
+} // namespace
+
 class MainWindowTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -60,8 +71,7 @@ private Q_SLOTS:
         window.showWalletProblem(QStringLiteral("No keychain is available."));
         QVERIFY(banner->isVisible());
         QCOMPARE(banner->text(), QStringLiteral("The wallet is locked: No keychain is available."));
-        const QString directory = qEnvironmentVariable("L402_SCREENSHOT_DIR", QDir::tempPath());
-        QVERIFY(window.grab().save(directory + QStringLiteral("/wallet-locked.png")));
+        QVERIFY(window.grab().save(screenshotDirectory() + QStringLiteral("/wallet-locked.png")));
         window.clearWalletProblem();
         QVERIFY(!banner->isVisible());
     }
@@ -85,9 +95,8 @@ private Q_SLOTS:
     // Renders every page (demo mode) to PNG so people can look at what users will see.
     void renderEveryPage()
     {
-        const QString directory = qEnvironmentVariable(
-            "L402_SCREENSHOT_DIR", QDir::tempPath() + QStringLiteral("/l402-screens"));
-        QVERIFY(QDir().mkpath(directory));
+        const QString directory = screenshotDirectory();
+        QVERIFY(QDir(directory).exists());
         MainWindow window({true, QStringLiteral("/home/alice/.local/share/l402-wallet/demo")});
         window.resize(1040, 680);
         window.show();
