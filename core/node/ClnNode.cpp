@@ -56,8 +56,9 @@ Error httpError(int status, const QByteArray& body)
         return Error{QLatin1String(node_error::kUnauthorized),
                      QStringLiteral("Core Lightning refused the rune: %1").arg(error.message)};
     }
-    return Error{QLatin1String(node_error::kProtocol),
-                 QStringLiteral("Core Lightning answered HTTP %1: %2").arg(status).arg(error.message)};
+    return Error{
+        QLatin1String(node_error::kProtocol),
+        QStringLiteral("Core Lightning answered HTTP %1: %2").arg(status).arg(error.message)};
 }
 
 // msat fields are JSON integers since v23.05; before, strings such as "1000msat".
@@ -124,9 +125,9 @@ Result<PaymentResult> clnPayResult(const QJsonObject& pay)
         result.outcome = PaymentResult::Outcome::Succeeded;
         result.preimage = preimage;
         // pay.json: amount_msat reached the recipient, amount_sent_msat includes the fees.
-        result.feeMsat = std::max<int64_t>(
-            0, msatValue(pay.value(QStringLiteral("amount_sent_msat"))) -
-                   msatValue(pay.value(QStringLiteral("amount_msat"))));
+        result.feeMsat =
+            std::max<int64_t>(0, msatValue(pay.value(QStringLiteral("amount_sent_msat"))) -
+                                     msatValue(pay.value(QStringLiteral("amount_msat"))));
         return result;
     }
     if (status == QLatin1String("failed")) {
@@ -161,9 +162,9 @@ Result<PaymentResult> clnListpaysResult(const QJsonObject& listpays, const QByte
             result.preimage =
                 QByteArray::fromHex(pay.value(QStringLiteral("preimage")).toString().toLatin1());
             if (pay.contains(QStringLiteral("amount_msat"))) {
-                result.feeMsat = std::max<int64_t>(
-                    0, msatValue(pay.value(QStringLiteral("amount_sent_msat"))) -
-                           msatValue(pay.value(QStringLiteral("amount_msat"))));
+                result.feeMsat =
+                    std::max<int64_t>(0, msatValue(pay.value(QStringLiteral("amount_sent_msat"))) -
+                                             msatValue(pay.value(QStringLiteral("amount_msat"))));
             }
             complete = result;
         } else if (status == QLatin1String("failed")) {
@@ -201,7 +202,8 @@ HttpRequest ClnNode::rpc(const QString& method, const QJsonObject& params,
     request.method = "POST";
     request.url = m_config.url.resolved(QUrl(QStringLiteral("/v1/%1").arg(method)));
     request.headers.append({QByteArrayLiteral("Rune"), m_config.rune});
-    request.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
+    request.headers.append(
+        {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
     request.body = QJsonDocument(params).toJson(QJsonDocument::Compact);
     request.timeout = timeout;
     return request;
@@ -223,11 +225,11 @@ CallHandle ClnNode::info(std::function<void(Result<NodeInfo>)> done)
         NodeInfo info;
         info.backend = QStringLiteral("cln");
         info.alias = json.value(QStringLiteral("alias")).toString();
-        info.pubkey =
-            QByteArray::fromHex(json.value(QStringLiteral("id")).toString().toLatin1());
+        info.pubkey = QByteArray::fromHex(json.value(QStringLiteral("id")).toString().toLatin1());
         const auto network = clnNetwork(json.value(QStringLiteral("network")).toString());
         if (!ok || info.pubkey.size() != 33 || !network) {
-            done(Result<NodeInfo>(protocolError(QStringLiteral("getinfo without an id or network"))));
+            done(Result<NodeInfo>(
+                protocolError(QStringLiteral("getinfo without an id or network"))));
             return;
         }
         info.network = *network;
@@ -260,7 +262,8 @@ CallHandle ClnNode::balance(std::function<void(Result<Balance>)> done)
             const QString state = channel.value(QStringLiteral("state")).toString();
             if (state == QLatin1String("CHANNELD_NORMAL") ||
                 state == QLatin1String("CHANNELD_AWAITING_SPLICE")) {
-                balance.spendableMsat += msatValue(channel.value(QStringLiteral("our_amount_msat")));
+                balance.spendableMsat +=
+                    msatValue(channel.value(QStringLiteral("our_amount_msat")));
             }
         }
         done(balance);
@@ -287,12 +290,12 @@ CallHandle ClnNode::pay(const PayRequest& payRequest, std::function<void(Payment
             done(std::move(result));
         }
     };
-    const auto httpTimeout = std::chrono::milliseconds(std::chrono::seconds(retryFor)) +
-                             m_config.responseSlack;
+    const auto httpTimeout =
+        std::chrono::milliseconds(std::chrono::seconds(retryFor)) + m_config.responseSlack;
     const std::chrono::seconds timeout = payRequest.timeout;
     m_http.send(rpc(QStringLiteral("pay"), params, httpTimeout), [this, finish, hash, timeout,
-                                                                  outer](
-                                                                     Result<HttpResponse> response) {
+                                                                  outer](Result<HttpResponse>
+                                                                             response) {
         if (outer.cancelled()) {
             return;
         }
@@ -338,7 +341,8 @@ CallHandle ClnNode::pay(const PayRequest& payRequest, std::function<void(Payment
         case 206:
             finish(PaymentResult::failed(
                 QStringLiteral("fee_limit_exceeded"),
-                QStringLiteral("Every route costs more than the fee limit: %1").arg(error.message)));
+                QStringLiteral("Every route costs more than the fee limit: %1")
+                    .arg(error.message)));
             return;
         case 207:
             finish(PaymentResult::failed(
@@ -360,7 +364,8 @@ CallHandle ClnNode::pay(const PayRequest& payRequest, std::function<void(Payment
             // Invalid parameters: pay refused the request before sending anything.
             finish(PaymentResult::failed(
                 QStringLiteral("payment_rejected"),
-                QStringLiteral("Core Lightning refused the payment request: %1").arg(error.message)));
+                QStringLiteral("Core Lightning refused the payment request: %1")
+                    .arg(error.message)));
             return;
         case 200: // PAY_IN_PROGRESS: the node is already paying this hash
         case 201: // PAY_RHASH_ALREADY_USED: it already paid this hash (other amount or payee)
@@ -386,56 +391,56 @@ CallHandle ClnNode::listpays(const QByteArray& paymentHash,
                              std::function<void(Result<PaymentResult>)> done)
 {
     const QJsonObject params{{QStringLiteral("payment_hash"), hashHex(paymentHash)}};
-    return m_http.send(
-        rpc(QStringLiteral("listpays"), params), [done, paymentHash](Result<HttpResponse> response) {
-            if (!response) {
-                done(Result<PaymentResult>(response.error()));
-                return;
-            }
-            if (response->status != 201) {
-                done(Result<PaymentResult>(httpError(response->status, response->body)));
-                return;
-            }
-            bool ok = false;
-            const QJsonObject json = parseObject(response.value(), &ok);
-            if (!ok) {
-                done(Result<PaymentResult>(protocolError(QStringLiteral("unreadable listpays"))));
-                return;
-            }
-            auto result = clnListpaysResult(json, paymentHash);
-            if (result) {
-                result = checkedPreimage(result.value(), paymentHash);
-            }
-            done(std::move(result));
-        });
+    return m_http.send(rpc(QStringLiteral("listpays"), params), [done, paymentHash](
+                                                                    Result<HttpResponse> response) {
+        if (!response) {
+            done(Result<PaymentResult>(response.error()));
+            return;
+        }
+        if (response->status != 201) {
+            done(Result<PaymentResult>(httpError(response->status, response->body)));
+            return;
+        }
+        bool ok = false;
+        const QJsonObject json = parseObject(response.value(), &ok);
+        if (!ok) {
+            done(Result<PaymentResult>(protocolError(QStringLiteral("unreadable listpays"))));
+            return;
+        }
+        auto result = clnListpaysResult(json, paymentHash);
+        if (result) {
+            result = checkedPreimage(result.value(), paymentHash);
+        }
+        done(std::move(result));
+    });
 }
 
 void ClnNode::track(const QByteArray& paymentHash, QDeadlineTimer deadline, CallHandle outer,
                     std::function<void(PaymentResult)> finish)
 {
-    listpays(paymentHash, [this, paymentHash, deadline, outer,
-                           finish](Result<PaymentResult> tracked) {
-        if (outer.cancelled()) {
-            return;
-        }
-        if (tracked && tracked->outcome != PaymentResult::Outcome::InFlight) {
-            finish(tracked.value());
-            return;
-        }
-        if (deadline.hasExpired()) {
-            finish(PaymentResult::inFlight(
-                tracked ? QStringLiteral("Core Lightning already has this payment and it is "
-                                         "still pending.")
-                        : QStringLiteral("Core Lightning already has this payment but looking "
-                                         "it up failed: %1")
-                              .arg(tracked.error().message)));
-            return;
-        }
-        QTimer::singleShot(m_config.pollInterval, &m_http, [this, paymentHash, deadline, outer,
-                                                            finish] {
-            track(paymentHash, deadline, outer, finish);
+    listpays(
+        paymentHash, [this, paymentHash, deadline, outer, finish](Result<PaymentResult> tracked) {
+            if (outer.cancelled()) {
+                return;
+            }
+            if (tracked && tracked->outcome != PaymentResult::Outcome::InFlight) {
+                finish(tracked.value());
+                return;
+            }
+            if (deadline.hasExpired()) {
+                finish(PaymentResult::inFlight(
+                    tracked ? QStringLiteral("Core Lightning already has this payment and it is "
+                                             "still pending.")
+                            : QStringLiteral("Core Lightning already has this payment but looking "
+                                             "it up failed: %1")
+                                  .arg(tracked.error().message)));
+                return;
+            }
+            QTimer::singleShot(m_config.pollInterval, &m_http,
+                               [this, paymentHash, deadline, outer, finish] {
+                                   track(paymentHash, deadline, outer, finish);
+                               });
         });
-    });
 }
 
 CallHandle ClnNode::lookup(const QByteArray& paymentHash,

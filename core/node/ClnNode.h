@@ -35,10 +35,10 @@ namespace l402::node {
 class ClnNode final : public LightningNode {
 public:
     struct Config {
-        QUrl url;                            // https://host:3010
-        QByteArray rune;                     // a rune allowing pay, listpays, getinfo, listfunds
+        QUrl url;                              // https://host:3010
+        QByteArray rune;                       // a rune allowing pay, listpays, getinfo, listfunds
         QList<QSslCertificate> caCertificates; // clnrest's ca.pem: the only trust anchor
-        QByteArray spkiPin;                  // alternatively, pin server.pem's key
+        QByteArray spkiPin;                    // alternatively, pin server.pem's key
         // How long after retry_for the node may take to answer before the call counts as in
         // flight (pay waits for every part to resolve).
         std::chrono::milliseconds responseSlack{15'000};

@@ -111,7 +111,8 @@ PaymentResult succeeded(const QString& preimageHex, int64_t feeMsat)
 Result<PaymentResult> lnbitsPaymentStatus(const QJsonObject& status)
 {
     if (!status.contains(QStringLiteral("paid"))) {
-        return Result<PaymentResult>(protocolError(QStringLiteral("a payment status without paid")));
+        return Result<PaymentResult>(
+            protocolError(QStringLiteral("a payment status without paid")));
     }
     const QJsonObject details = status.value(QStringLiteral("details")).toObject();
     if (status.value(QStringLiteral("paid")).toBool()) {
@@ -151,54 +152,53 @@ HttpRequest LnbitsNode::request(const QByteArray& method, const QString& path,
 CallHandle LnbitsNode::info(std::function<void(Result<NodeInfo>)> done)
 {
     const protocol::Network network = m_config.network;
-    return m_http.send(request("GET", QStringLiteral("/api/v1/wallet")),
-                       [done, network](Result<HttpResponse> response) {
-                           if (!response) {
-                               done(Result<NodeInfo>(response.error()));
-                               return;
-                           }
-                           if (response->status != 200) {
-                               done(Result<NodeInfo>(httpError(response->status, response->body)));
-                               return;
-                           }
-                           bool ok = false;
-                           const QJsonObject json = parseObject(response->body, &ok);
-                           if (!ok || !json.contains(QStringLiteral("name"))) {
-                               done(Result<NodeInfo>(
-                                   protocolError(QStringLiteral("a wallet without a name"))));
-                               return;
-                           }
-                           NodeInfo info;
-                           info.backend = QStringLiteral("lnbits");
-                           info.alias = json.value(QStringLiteral("name")).toString();
-                           info.network = network; // LNbits does not tell
-                           done(info);
-                       });
+    return m_http.send(
+        request("GET", QStringLiteral("/api/v1/wallet")),
+        [done, network](Result<HttpResponse> response) {
+            if (!response) {
+                done(Result<NodeInfo>(response.error()));
+                return;
+            }
+            if (response->status != 200) {
+                done(Result<NodeInfo>(httpError(response->status, response->body)));
+                return;
+            }
+            bool ok = false;
+            const QJsonObject json = parseObject(response->body, &ok);
+            if (!ok || !json.contains(QStringLiteral("name"))) {
+                done(Result<NodeInfo>(protocolError(QStringLiteral("a wallet without a name"))));
+                return;
+            }
+            NodeInfo info;
+            info.backend = QStringLiteral("lnbits");
+            info.alias = json.value(QStringLiteral("name")).toString();
+            info.network = network; // LNbits does not tell
+            done(info);
+        });
 }
 
 CallHandle LnbitsNode::balance(std::function<void(Result<Balance>)> done)
 {
-    return m_http.send(request("GET", QStringLiteral("/api/v1/wallet")),
-                       [done](Result<HttpResponse> response) {
-                           if (!response) {
-                               done(Result<Balance>(response.error()));
-                               return;
-                           }
-                           if (response->status != 200) {
-                               done(Result<Balance>(httpError(response->status, response->body)));
-                               return;
-                           }
-                           bool ok = false;
-                           const QJsonObject json = parseObject(response->body, &ok);
-                           if (!ok || !json.value(QStringLiteral("balance")).isDouble()) {
-                               done(Result<Balance>(
-                                   protocolError(QStringLiteral("a wallet without a balance"))));
-                               return;
-                           }
-                           Balance balance;
-                           balance.spendableMsat = json.value(QStringLiteral("balance")).toInteger();
-                           done(balance);
-                       });
+    return m_http.send(
+        request("GET", QStringLiteral("/api/v1/wallet")), [done](Result<HttpResponse> response) {
+            if (!response) {
+                done(Result<Balance>(response.error()));
+                return;
+            }
+            if (response->status != 200) {
+                done(Result<Balance>(httpError(response->status, response->body)));
+                return;
+            }
+            bool ok = false;
+            const QJsonObject json = parseObject(response->body, &ok);
+            if (!ok || !json.value(QStringLiteral("balance")).isDouble()) {
+                done(Result<Balance>(protocolError(QStringLiteral("a wallet without a balance"))));
+                return;
+            }
+            Balance balance;
+            balance.spendableMsat = json.value(QStringLiteral("balance")).toInteger();
+            done(balance);
+        });
 }
 
 CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(PaymentResult)> done)
@@ -247,8 +247,9 @@ CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(Paym
                     return;
                 }
                 if (state == QLatin1String("failed")) {
-                    finish(PaymentResult::failed(QStringLiteral("payment_failed"),
-                                                 QStringLiteral("LNbits reports the payment failed.")));
+                    finish(PaymentResult::failed(
+                        QStringLiteral("payment_failed"),
+                        QStringLiteral("LNbits reports the payment failed.")));
                     return;
                 }
                 // "pending", or an older LNbits answering only {payment_hash, checking_id}.
@@ -263,9 +264,9 @@ CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(Paym
             }
             if (status == 400) {
                 // ValueError: a bad or amountless invoice, a limit; raised before any payment.
-                finish(PaymentResult::failed(
-                    QStringLiteral("payment_rejected"),
-                    QStringLiteral("LNbits refused the payment: %1").arg(detailOf(response->body))));
+                finish(PaymentResult::failed(QStringLiteral("payment_rejected"),
+                                             QStringLiteral("LNbits refused the payment: %1")
+                                                 .arg(detailOf(response->body))));
                 return;
             }
             if (status == 520) {
@@ -274,8 +275,8 @@ CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(Paym
                 const QString state = json.value(QStringLiteral("status")).toString();
                 const QString detail = detailOf(response->body);
                 if (state == QLatin1String("failed")) {
-                    finish(PaymentResult::failed(
-                        failureCode(detail), QStringLiteral("LNbits: %1").arg(detail)));
+                    finish(PaymentResult::failed(failureCode(detail),
+                                                 QStringLiteral("LNbits: %1").arg(detail)));
                     return;
                 }
                 if (state == QLatin1String("success") || state == QLatin1String("pending")) {
@@ -299,26 +300,27 @@ CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(Paym
 void LnbitsNode::track(const QByteArray& paymentHash, QDeadlineTimer deadline, CallHandle outer,
                        std::function<void(PaymentResult)> finish)
 {
-    lookup(paymentHash, [this, paymentHash, deadline, outer, finish](Result<PaymentResult> tracked) {
-        if (outer.cancelled()) {
-            return;
-        }
-        if (tracked && tracked->outcome != PaymentResult::Outcome::InFlight) {
-            finish(tracked.value());
-            return;
-        }
-        if (deadline.hasExpired()) {
-            finish(PaymentResult::inFlight(
-                tracked ? QStringLiteral("LNbits has the payment and it is still pending.")
-                        : QStringLiteral("LNbits has the payment but looking it up failed: %1")
-                              .arg(tracked.error().message)));
-            return;
-        }
-        QTimer::singleShot(m_config.pollInterval, &m_http,
-                           [this, paymentHash, deadline, outer, finish] {
-                               track(paymentHash, deadline, outer, finish);
-                           });
-    });
+    lookup(
+        paymentHash, [this, paymentHash, deadline, outer, finish](Result<PaymentResult> tracked) {
+            if (outer.cancelled()) {
+                return;
+            }
+            if (tracked && tracked->outcome != PaymentResult::Outcome::InFlight) {
+                finish(tracked.value());
+                return;
+            }
+            if (deadline.hasExpired()) {
+                finish(PaymentResult::inFlight(
+                    tracked ? QStringLiteral("LNbits has the payment and it is still pending.")
+                            : QStringLiteral("LNbits has the payment but looking it up failed: %1")
+                                  .arg(tracked.error().message)));
+                return;
+            }
+            QTimer::singleShot(m_config.pollInterval, &m_http,
+                               [this, paymentHash, deadline, outer, finish] {
+                                   track(paymentHash, deadline, outer, finish);
+                               });
+        });
 }
 
 CallHandle LnbitsNode::lookup(const QByteArray& paymentHash,
@@ -332,8 +334,9 @@ CallHandle LnbitsNode::lookup(const QByteArray& paymentHash,
             return;
         }
         if (response->status == 404) {
-            done(Result<PaymentResult>::failure(QLatin1String(node_error::kNotFound),
-                                                QStringLiteral("LNbits has no payment for this hash.")));
+            done(Result<PaymentResult>::failure(
+                QLatin1String(node_error::kNotFound),
+                QStringLiteral("LNbits has no payment for this hash.")));
             return;
         }
         if (response->status != 200) {
@@ -343,7 +346,8 @@ CallHandle LnbitsNode::lookup(const QByteArray& paymentHash,
         bool ok = false;
         const QJsonObject json = parseObject(response->body, &ok);
         if (!ok) {
-            done(Result<PaymentResult>(protocolError(QStringLiteral("an unreadable payment status"))));
+            done(Result<PaymentResult>(
+                protocolError(QStringLiteral("an unreadable payment status"))));
             return;
         }
         auto result = lnbitsPaymentStatus(json);

@@ -51,8 +51,9 @@ public:
                       std::function<void(Result<PaymentResult>)> done) override;
 
 private:
-    HttpRequest request(const QByteArray& method, const QString& path, const QByteArray& body = {},
-                        std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000)) const;
+    HttpRequest
+    request(const QByteArray& method, const QString& path, const QByteArray& body = {},
+            std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000)) const;
     void track(const QByteArray& paymentHash, QDeadlineTimer deadline, CallHandle outer,
                std::function<void(PaymentResult)> finish);
 

@@ -108,8 +108,8 @@ LookupState lookupState(const QJsonObject& result, const QByteArray& paymentHash
     const bool settled = state == QLatin1String("settled") ||
                          (state.isEmpty() && isInteger(settledAt) && settledAt.toInteger() > 0);
     if (settled) {
-        const QByteArray preimage = QByteArray::fromHex(
-            result.value(QStringLiteral("preimage")).toString().toLatin1());
+        const QByteArray preimage =
+            QByteArray::fromHex(result.value(QStringLiteral("preimage")).toString().toLatin1());
         if (preimage.size() == 32 && crypto::sha256(preimage) == paymentHash) {
             out.result.outcome = PaymentResult::Outcome::Succeeded;
             out.result.preimage = preimage;
@@ -121,9 +121,9 @@ LookupState lookupState(const QJsonObject& result, const QByteArray& paymentHash
         return out;
     }
     if (state == QLatin1String("failed") || state == QLatin1String("expired")) {
-        out.result = PaymentResult::failed(QStringLiteral("payment_failed"),
-                                           QStringLiteral("The NWC wallet reports the payment %1.")
-                                               .arg(state));
+        out.result = PaymentResult::failed(
+            QStringLiteral("payment_failed"),
+            QStringLiteral("The NWC wallet reports the payment %1.").arg(state));
         return out;
     }
     out.explicitlyPending = state == QLatin1String("pending");
@@ -182,22 +182,52 @@ NwcNode::~NwcNode()
 
 Result<NwcNode::Config> NwcNode::parseUri(const QString& uri)
 {
+    return parse(uri, true);
+}
+
+Result<NwcNode::Config> NwcNode::fromStoredSettings(const QString& uriWithoutSecret,
+                                                    QByteArrayView secret)
+{
+    auto config = parse(uriWithoutSecret, false);
+    if (!config) {
+        return config;
+    }
+    config->secret = secret.toByteArray();
+    if (config->secret.size() != 32 || !crypto::xOnlyPublicKey(config->secret)) {
+        crypto::scrub(config->secret);
+        return Result<Config>::failure(QStringLiteral("node_settings"),
+                                       QStringLiteral("The stored NWC secret is not a valid key."));
+    }
+    return config;
+}
+
+Result<NwcNode::Config> NwcNode::parse(const QString& uri, bool requireSecret)
+{
     using R = Result<Config>;
     const auto invalid = [](const QString& why) {
-        return R::failure(QStringLiteral("invalid_uri"),
-                          QStringLiteral("This is not a valid Nostr Wallet Connect URI: %1").arg(why));
+        return R::failure(
+            QStringLiteral("invalid_uri"),
+            QStringLiteral("This is not a valid Nostr Wallet Connect URI: %1").arg(why));
     };
-    const QUrl url(uri.trimmed(), QUrl::StrictMode);
-    if (!url.isValid() || url.scheme().compare(QLatin1String("nostr+walletconnect"),
-                                               Qt::CaseInsensitive) != 0) {
+    // Parsed by hand: QUrl refuses the 64-character wallet key as a host name (a DNS label is
+    // at most 63 characters), so "nostr+walletconnect://<64 hex>" is an invalid QUrl.
+    const QString text = uri.trimmed();
+    const QLatin1String scheme("nostr+walletconnect:");
+    if (!text.startsWith(scheme, Qt::CaseInsensitive)) {
         return invalid(QStringLiteral("it must start with nostr+walletconnect://."));
     }
+    QString rest = text.mid(scheme.size());
     // nostr+walletconnect://<pubkey>?... ; the first drafts of 47.md wrote
     // nostr+walletconnect:<pubkey>?... without the slashes.
-    QString pubkey = url.host().isEmpty() ? url.path() : url.host();
-    if (pubkey.startsWith(QLatin1Char('/'))) {
-        pubkey = pubkey.mid(pubkey.lastIndexOf(QLatin1Char('/')) + 1);
+    if (rest.startsWith(QLatin1String("//"))) {
+        rest = rest.mid(2);
     }
+    const qsizetype question = rest.indexOf(QLatin1Char('?'));
+    QString pubkey = question < 0 ? rest : rest.left(question);
+    if (pubkey.endsWith(QLatin1Char('/'))) {
+        pubkey.chop(1);
+    }
+    const QUrlQuery query(question < 0 ? QString() : rest.mid(question + 1));
     Config config;
     if (!isHex(pubkey, 64)) {
         return invalid(QStringLiteral("the wallet public key must be 64 hex characters."));
@@ -206,12 +236,13 @@ Result<NwcNode::Config> NwcNode::parseUri(const QString& uri)
     if (!crypto::isValidXOnlyPublicKey(config.walletPubkey)) {
         return invalid(QStringLiteral("the wallet public key is not a valid key."));
     }
-    const QUrlQuery query(url);
     // `relay` is required and may repeat (47.md "Nostr Wallet Connect URI").
-    for (const QString& relay : query.allQueryItemValues(QStringLiteral("relay"), QUrl::FullyDecoded)) {
+    for (const QString& relay :
+         query.allQueryItemValues(QStringLiteral("relay"), QUrl::FullyDecoded)) {
         const QUrl relayUrl(relay, QUrl::StrictMode);
         if (!relayUrl.isValid() || relayUrl.host().isEmpty() ||
-            (relayUrl.scheme() != QLatin1String("wss") && relayUrl.scheme() != QLatin1String("ws"))) {
+            (relayUrl.scheme() != QLatin1String("wss") &&
+             relayUrl.scheme() != QLatin1String("ws"))) {
             return invalid(QStringLiteral("a relay must be a ws:// or wss:// URL."));
         }
         config.relays.append(relayUrl);
@@ -220,6 +251,10 @@ Result<NwcNode::Config> NwcNode::parseUri(const QString& uri)
         return invalid(QStringLiteral("it names no relay."));
     }
     const QString secret = query.queryItemValue(QStringLiteral("secret"), QUrl::FullyDecoded);
+    if (!requireSecret && secret.isEmpty()) {
+        config.lud16 = query.queryItemValue(QStringLiteral("lud16"), QUrl::FullyDecoded);
+        return config;
+    }
     if (!isHex(secret, 64)) {
         return invalid(QStringLiteral("the secret must be 64 hex characters."));
     }
@@ -255,9 +290,9 @@ namespace {
 Error answerError(const QString& code, const QString& message)
 {
     if (code == QLatin1String("UNAUTHORIZED") || code == QLatin1String("RESTRICTED")) {
-        return Error{QLatin1String(node_error::kUnauthorized),
-                     QStringLiteral("The NWC wallet refused this connection (%1): %2")
-                         .arg(code, message)};
+        return Error{
+            QLatin1String(node_error::kUnauthorized),
+            QStringLiteral("The NWC wallet refused this connection (%1): %2").arg(code, message)};
     }
     if (code == QLatin1String("NOT_FOUND")) {
         return Error{QLatin1String(node_error::kNotFound),
@@ -320,7 +355,8 @@ CallHandle NwcNode::balance(std::function<void(Result<Balance>)> done)
                 // 47.md "get_balance": {"balance": <msat>}.
                 const QJsonValue value = answer.result.value(QStringLiteral("balance"));
                 if (!isInteger(value)) {
-                    done(Result<Balance>(protocolError(QStringLiteral("get_balance without a balance"))));
+                    done(Result<Balance>(
+                        protocolError(QStringLiteral("get_balance without a balance"))));
                     return;
                 }
                 Balance balance;
@@ -357,8 +393,7 @@ CallHandle NwcNode::pay(const PayRequest& payRequest, std::function<void(Payment
     // 47.md "pay_invoice": params {invoice, amount?}; no fee limit exists in NIP-47, so the
     // fee can only be read from fees_paid afterwards.
     const QJsonObject params{{QStringLiteral("invoice"), payRequest.invoice}};
-    const auto timeout =
-        std::chrono::milliseconds(payRequest.timeout) + m_config.responseSlack;
+    const auto timeout = std::chrono::milliseconds(payRequest.timeout) + m_config.responseSlack;
     QPointer<NwcNode> self(this);
     request(QStringLiteral("pay_invoice"), params, timeout, outer,
             [self, finish, hash, outer](const Answer& answer) {
@@ -376,8 +411,7 @@ CallHandle NwcNode::pay(const PayRequest& payRequest, std::function<void(Payment
                     result.outcome = PaymentResult::Outcome::Succeeded;
                     result.preimage = QByteArray::fromHex(
                         answer.result.value(QStringLiteral("preimage")).toString().toLatin1());
-                    result.feeMsat =
-                        answer.result.value(QStringLiteral("fees_paid")).toInteger();
+                    result.feeMsat = answer.result.value(QStringLiteral("fees_paid")).toInteger();
                     finish(std::move(result));
                     return;
                 }
@@ -454,8 +488,7 @@ CallHandle NwcNode::lookup(const QByteArray& paymentHash,
                 }
                 const QString hashHex =
                     answer.result.value(QStringLiteral("payment_hash")).toString();
-                if (!hashHex.isEmpty() &&
-                    QByteArray::fromHex(hashHex.toLatin1()) != paymentHash) {
+                if (!hashHex.isEmpty() && QByteArray::fromHex(hashHex.toLatin1()) != paymentHash) {
                     done(Result<PaymentResult>(
                         protocolError(QStringLiteral("lookup_invoice for another hash"))));
                     return;
@@ -512,9 +545,10 @@ void NwcNode::subscribe(quint64 key)
         m_pending.erase(it); // never sent: nothing to reconcile
         return;
     }
-    const QByteArray plaintext = QJsonDocument(QJsonObject{{QStringLiteral("method"), pending.method},
-                                                           {QStringLiteral("params"), pending.params}})
-                                     .toJson(QJsonDocument::Compact);
+    const QByteArray plaintext =
+        QJsonDocument(QJsonObject{{QStringLiteral("method"), pending.method},
+                                  {QStringLiteral("params"), pending.params}})
+            .toJson(QJsonDocument::Compact);
     auto content = encryptContent(plaintext);
     if (!content) {
         Answer answer;
@@ -807,7 +841,8 @@ void NwcNode::finishInfo()
         const QJsonArray items = tag.toArray();
         if (items.size() >= 2 && items.at(0).toString() == QLatin1String("encryption")) {
             static const QRegularExpression separators(QStringLiteral("[\\s,]+"));
-            const QStringList schemes = items.at(1).toString().split(separators, Qt::SkipEmptyParts);
+            const QStringList schemes =
+                items.at(1).toString().split(separators, Qt::SkipEmptyParts);
             nip44 = schemes.contains(QStringLiteral("nip44_v2"));
         }
     }
@@ -880,7 +915,8 @@ void NwcNode::onSocketGone(QWebSocket* socket)
         return;
     }
     // The connection could not be opened.
-    m_relayIndex = (m_relayIndex + 1) % static_cast<int>(std::max<qsizetype>(1, m_config.relays.size()));
+    m_relayIndex =
+        (m_relayIndex + 1) % static_cast<int>(std::max<qsizetype>(1, m_config.relays.size()));
     if (m_recovering) {
         if (m_backoffAttempt < m_config.maxReconnectAttempts) {
             scheduleReconnect();
@@ -900,8 +936,9 @@ void NwcNode::onSocketGone(QWebSocket* socket)
 void NwcNode::scheduleReconnect()
 {
     const auto exponent = std::min(m_backoffAttempt, 20);
-    const auto delay = std::min(
-        std::chrono::milliseconds(m_config.initialBackoff.count() << exponent), m_config.maxBackoff);
+    const auto delay =
+        std::min(std::chrono::milliseconds(m_config.initialBackoff.count() << exponent),
+                 m_config.maxBackoff);
     ++m_backoffAttempt;
     m_reconnectTimer.start(delay);
 }
@@ -945,8 +982,7 @@ void NwcNode::onText(QWebSocket* socket, const QString& text)
         if (message.at(2).toBool()) {
             return;
         }
-        const quint64 key =
-            keyForEvent(QByteArray::fromHex(message.at(1).toString().toLatin1()));
+        const quint64 key = keyForEvent(QByteArray::fromHex(message.at(1).toString().toLatin1()));
         if (key) {
             Answer answer;
             answer.kind = Answer::Kind::NotSent;
@@ -969,7 +1005,7 @@ void NwcNode::onText(QWebSocket* socket, const QString& text)
         if (const quint64 key = keyForSubscription(subscriptionId)) {
             Answer answer;
             answer.kind = m_pending.at(key).state == Pending::State::Sent ? Answer::Kind::Lost
-                                                                           : Answer::Kind::NotSent;
+                                                                          : Answer::Kind::NotSent;
             answer.message = QStringLiteral("The NWC relay closed the subscription: %1")
                                  .arg(message.at(2).toString());
             complete(key, answer);

@@ -84,6 +84,9 @@ public:
     static Result<Config> parseUri(const QString& uri);
     // The URI without its secret, safe to show and store as a non-secret setting.
     static QString uriWithoutSecret(const Config& config);
+    // The stored form back: uriWithoutSecret() plus the secret kept apart (32 raw bytes).
+    static Result<Config> fromStoredSettings(const QString& uriWithoutSecret,
+                                             QByteArrayView secret);
 
     // For tests and diagnostics: socket opens attempted so far, and whether NIP-44 v2 was
     // negotiated on the current connection.
@@ -92,6 +95,8 @@ public:
     bool isConnected() const { return m_link == Link::Ready; }
 
 private:
+    static Result<Config> parse(const QString& uri, bool requireSecret);
+
     enum class Link { Idle, Connecting, FetchingInfo, Ready };
 
     // How one request ended as far as the transport can tell.

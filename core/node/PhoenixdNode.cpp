@@ -151,7 +151,8 @@ Result<PaymentResult> phoenixdOutgoingResult(const QJsonValue& outgoing)
         }
     }
     if (pending) {
-        return PaymentResult::inFlight(QStringLiteral("phoenixd reports the payment still pending."));
+        return PaymentResult::inFlight(
+            QStringLiteral("phoenixd reports the payment still pending."));
     }
     if (failed) {
         return PaymentResult::failed(QStringLiteral("payment_failed"),
@@ -188,57 +189,58 @@ HttpRequest PhoenixdNode::request(const QByteArray& method, const QString& path,
 
 CallHandle PhoenixdNode::info(std::function<void(Result<NodeInfo>)> done)
 {
-    return m_http.send(request("GET", QStringLiteral("/getinfo")), [done](Result<HttpResponse>
-                                                                               response) {
-        if (!response) {
-            done(Result<NodeInfo>(response.error()));
-            return;
-        }
-        if (response->status != 200) {
-            done(Result<NodeInfo>(httpError(response->status, response->body)));
-            return;
-        }
-        bool ok = false;
-        const QJsonObject json = parseJson(response->body, &ok).object();
-        NodeInfo info;
-        info.backend = QStringLiteral("phoenixd");
-        // phoenixd has no alias.
-        info.pubkey =
-            QByteArray::fromHex(json.value(QStringLiteral("nodeId")).toString().toLatin1());
-        const auto network = phoenixdNetwork(json.value(QStringLiteral("chain")).toString());
-        if (!ok || info.pubkey.size() != 33 || !network) {
-            done(Result<NodeInfo>(
-                protocolError(QStringLiteral("getinfo without a nodeId or chain"))));
-            return;
-        }
-        info.network = *network;
-        done(info);
-    });
+    return m_http.send(
+        request("GET", QStringLiteral("/getinfo")), [done](Result<HttpResponse> response) {
+            if (!response) {
+                done(Result<NodeInfo>(response.error()));
+                return;
+            }
+            if (response->status != 200) {
+                done(Result<NodeInfo>(httpError(response->status, response->body)));
+                return;
+            }
+            bool ok = false;
+            const QJsonObject json = parseJson(response->body, &ok).object();
+            NodeInfo info;
+            info.backend = QStringLiteral("phoenixd");
+            // phoenixd has no alias.
+            info.pubkey =
+                QByteArray::fromHex(json.value(QStringLiteral("nodeId")).toString().toLatin1());
+            const auto network = phoenixdNetwork(json.value(QStringLiteral("chain")).toString());
+            if (!ok || info.pubkey.size() != 33 || !network) {
+                done(Result<NodeInfo>(
+                    protocolError(QStringLiteral("getinfo without a nodeId or chain"))));
+                return;
+            }
+            info.network = *network;
+            done(info);
+        });
 }
 
 CallHandle PhoenixdNode::balance(std::function<void(Result<Balance>)> done)
 {
-    return m_http.send(request("GET", QStringLiteral("/getbalance")), [done](Result<HttpResponse>
-                                                                                  response) {
-        if (!response) {
-            done(Result<Balance>(response.error()));
-            return;
-        }
-        if (response->status != 200) {
-            done(Result<Balance>(httpError(response->status, response->body)));
-            return;
-        }
-        bool ok = false;
-        const QJsonObject json = parseJson(response->body, &ok).object();
-        if (!ok || !json.value(QStringLiteral("balanceSat")).isDouble()) {
-            done(Result<Balance>(protocolError(QStringLiteral("getbalance without balanceSat"))));
-            return;
-        }
-        Balance balance;
-        // Whole sats only: phoenixd truncates the channel's msat balance.
-        balance.spendableMsat = json.value(QStringLiteral("balanceSat")).toInteger() * 1000;
-        done(balance);
-    });
+    return m_http.send(
+        request("GET", QStringLiteral("/getbalance")), [done](Result<HttpResponse> response) {
+            if (!response) {
+                done(Result<Balance>(response.error()));
+                return;
+            }
+            if (response->status != 200) {
+                done(Result<Balance>(httpError(response->status, response->body)));
+                return;
+            }
+            bool ok = false;
+            const QJsonObject json = parseJson(response->body, &ok).object();
+            if (!ok || !json.value(QStringLiteral("balanceSat")).isDouble()) {
+                done(Result<Balance>(
+                    protocolError(QStringLiteral("getbalance without balanceSat"))));
+                return;
+            }
+            Balance balance;
+            // Whole sats only: phoenixd truncates the channel's msat balance.
+            balance.spendableMsat = json.value(QStringLiteral("balanceSat")).toInteger() * 1000;
+            done(balance);
+        });
 }
 
 CallHandle PhoenixdNode::pay(const PayRequest& payRequest, std::function<void(PaymentResult)> done)
@@ -259,8 +261,8 @@ CallHandle PhoenixdNode::pay(const PayRequest& payRequest, std::function<void(Pa
     const auto httpTimeout = std::chrono::milliseconds(timeout) + m_config.responseSlack;
     const QDeadlineTimer deadline{std::chrono::milliseconds(timeout)};
     m_http.send(
-        request("POST", QStringLiteral("/payinvoice"),
-                form.toString(QUrl::FullyEncoded).toUtf8(), httpTimeout),
+        request("POST", QStringLiteral("/payinvoice"), form.toString(QUrl::FullyEncoded).toUtf8(),
+                httpTimeout),
         [this, finish, hash, deadline, outer](Result<HttpResponse> response) {
             if (outer.cancelled()) {
                 return;
@@ -277,16 +279,17 @@ CallHandle PhoenixdNode::pay(const PayRequest& payRequest, std::function<void(Pa
             }
             if (status == 400) {
                 // Ktor's BadRequest/MissingRequestParameter: refused before paying.
-                finish(PaymentResult::failed(
-                    QStringLiteral("payment_rejected"),
-                    QStringLiteral("phoenixd refused the payment: %1").arg(textOf(response->body))));
+                finish(PaymentResult::failed(QStringLiteral("payment_rejected"),
+                                             QStringLiteral("phoenixd refused the payment: %1")
+                                                 .arg(textOf(response->body))));
                 return;
             }
             bool ok = false;
             const QJsonObject json = parseJson(response->body, &ok).object();
             if (status != 200 || !ok) {
                 finish(PaymentResult::inFlight(
-                    QStringLiteral("phoenixd's answer (HTTP %1) does not prove nothing was paid: %2")
+                    QStringLiteral(
+                        "phoenixd's answer (HTTP %1) does not prove nothing was paid: %2")
                         .arg(status)
                         .arg(textOf(response->body))));
                 return;
@@ -332,7 +335,8 @@ CallHandle PhoenixdNode::pay(const PayRequest& payRequest, std::function<void(Pa
 void PhoenixdNode::track(const QByteArray& paymentHash, QDeadlineTimer deadline, CallHandle outer,
                          std::function<void(PaymentResult)> finish)
 {
-    lookup(paymentHash, [this, paymentHash, deadline, outer, finish](Result<PaymentResult> tracked) {
+    lookup(paymentHash, [this, paymentHash, deadline, outer,
+                         finish](Result<PaymentResult> tracked) {
         if (outer.cancelled()) {
             return;
         }
@@ -357,8 +361,8 @@ void PhoenixdNode::track(const QByteArray& paymentHash, QDeadlineTimer deadline,
 CallHandle PhoenixdNode::lookup(const QByteArray& paymentHash,
                                 std::function<void(Result<PaymentResult>)> done)
 {
-    const QString path = QStringLiteral("/payments/outgoingbyhash/%1")
-                             .arg(QString::fromLatin1(paymentHash.toHex()));
+    const QString path =
+        QStringLiteral("/payments/outgoingbyhash/%1").arg(QString::fromLatin1(paymentHash.toHex()));
     return m_http.send(request("GET", path), [done, paymentHash](Result<HttpResponse> response) {
         if (!response) {
             done(Result<PaymentResult>(response.error()));

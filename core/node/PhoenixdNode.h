@@ -50,8 +50,9 @@ public:
                       std::function<void(Result<PaymentResult>)> done) override;
 
 private:
-    HttpRequest request(const QByteArray& method, const QString& path, const QByteArray& form = {},
-                        std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000)) const;
+    HttpRequest
+    request(const QByteArray& method, const QString& path, const QByteArray& form = {},
+            std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000)) const;
     void track(const QByteArray& paymentHash, QDeadlineTimer deadline, CallHandle outer,
                std::function<void(PaymentResult)> finish);
 

@@ -12,6 +12,7 @@
 #include <QThreadPool>
 
 #include <argon2.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <memory>
@@ -122,6 +123,7 @@ void offThread(std::function<Result<UnlockedKey>()> work,
     auto* context = new QObject(); // lives on the calling thread; receives the result there
     pool->start([work, done, context] {
         auto result = std::make_shared<Result<UnlockedKey>>(work());
+        OPENSSL_thread_stop(); // free this thread's OpenSSL state now, not at some exit
         QMetaObject::invokeMethod(
             context,
             [result, done, context] {

@@ -69,14 +69,14 @@ FakeCln::FakeCln()
             auto channel = [](const QString& state, qint64 ours, int index) {
                 return QJsonObject{
                     {QStringLiteral("peer_id"),
-                     QStringLiteral("02") + QString(64, QLatin1Char('a' + index))},
+                     QString(QStringLiteral("02") + QString(64, QLatin1Char(char('a' + index))))},
                     {QStringLiteral("connected"), state == QLatin1String("CHANNELD_NORMAL")},
                     {QStringLiteral("state"), state},
-                    {QStringLiteral("channel_id"), QString(64, QLatin1Char('0' + index))},
+                    {QStringLiteral("channel_id"), QString(64, QLatin1Char(char('0' + index)))},
                     {QStringLiteral("short_channel_id"), QStringLiteral("%1x1x0").arg(100 + index)},
                     {QStringLiteral("our_amount_msat"), ours},
                     {QStringLiteral("amount_msat"), qint64(10'000'000'000)},
-                    {QStringLiteral("funding_txid"), QString(64, QLatin1Char('1' + index))},
+                    {QStringLiteral("funding_txid"), QString(64, QLatin1Char(char('1' + index)))},
                     {QStringLiteral("funding_output"), index}};
             };
             responder.replyJson(
@@ -87,15 +87,16 @@ FakeCln::FakeCln()
                          {QStringLiteral("txid"), QString(64, QLatin1Char('f'))},
                          {QStringLiteral("output"), 0},
                          {QStringLiteral("amount_msat"), qint64(2'000'000'000)},
-                         {QStringLiteral("scriptpubkey"), QStringLiteral("0014") + QString(40, QLatin1Char('e'))},
+                         {QStringLiteral("scriptpubkey"),
+                          QString(QStringLiteral("0014") + QString(40, QLatin1Char('e')))},
                          {QStringLiteral("status"), QStringLiteral("confirmed")},
                          {QStringLiteral("blockheight"), 111},
                          {QStringLiteral("reserved"), false}}}},
                     {QStringLiteral("channels"),
-                     QJsonArray{channel(QStringLiteral("CHANNELD_NORMAL"), first, 1),
-                                channel(QStringLiteral("CLOSINGD_COMPLETE"), 500'000'000, 2),
-                                channel(QStringLiteral("CHANNELD_NORMAL"), m_balanceMsat - first,
-                                        3)}}}),
+                     QJsonArray{
+                         channel(QStringLiteral("CHANNELD_NORMAL"), first, 1),
+                         channel(QStringLiteral("CLOSINGD_COMPLETE"), 500'000'000, 2),
+                         channel(QStringLiteral("CHANNELD_NORMAL"), m_balanceMsat - first, 3)}}}),
                 jsonHeaders());
         });
     m_server.route("POST", QStringLiteral("/v1/pay"),
@@ -115,8 +116,9 @@ FakeCln::FakeCln()
         if (!authorized(request, responder)) {
             return;
         }
-        replyError(responder, 404, -32601,
-                   QStringLiteral("Unknown command '%1'").arg(request.path.section(QLatin1Char('/'), -1)));
+        replyError(
+            responder, 404, -32601,
+            QStringLiteral("Unknown command '%1'").arg(request.path.section(QLatin1Char('/'), -1)));
     });
 }
 
@@ -164,7 +166,8 @@ bool FakeCln::authorized(const FakeRequest& request, FakeResponder& responder)
 QJsonObject FakeCln::payJson(const QByteArray& hash, const Payment& payment) const
 {
     return QJsonObject{
-        {QStringLiteral("destination"), QStringLiteral("03") + QString(64, QLatin1Char('c'))},
+        {QStringLiteral("destination"),
+         QString(QStringLiteral("03") + QString(64, QLatin1Char('c')))},
         {QStringLiteral("payment_hash"), hex(hash)},
         {QStringLiteral("created_at"), double(QDateTime::currentSecsSinceEpoch())},
         {QStringLiteral("parts"), 1},
@@ -214,8 +217,7 @@ void FakeCln::handlePay(const FakeRequest& request, FakeResponder& responder)
         return;
     }
     if (invoice->amountMsat && params.contains(QStringLiteral("amount_msat"))) {
-        replyError(responder, 500, -32602,
-                   QStringLiteral("amount_msat parameter unnecessary"));
+        replyError(responder, 500, -32602, QStringLiteral("amount_msat parameter unnecessary"));
         return;
     }
     const QByteArray hash = invoice->paymentHash;
@@ -236,11 +238,11 @@ void FakeCln::handlePay(const FakeRequest& request, FakeResponder& responder)
     }
     if (m_behaviour == PayBehaviour::NoRpc) {
         // clnrest could not reach lightningd: cln_rpc's error has no code.
-        responder.replyJson(500,
-                            QJsonDocument(QJsonObject{
-                                {QStringLiteral("message"),
-                                 QStringLiteral("Connection refused (os error 111)")}}),
-                            jsonHeaders());
+        responder.replyJson(
+            500,
+            QJsonDocument(QJsonObject{
+                {QStringLiteral("message"), QStringLiteral("Connection refused (os error 111)")}}),
+            jsonHeaders());
         return;
     }
     Payment payment;
@@ -305,13 +307,14 @@ void FakeCln::handleListpays(const FakeRequest& request, FakeResponder& responde
             continue;
         }
         const Payment& payment = it.value();
-        QJsonObject entry{{QStringLiteral("bolt11"), payment.bolt11},
-                          {QStringLiteral("destination"),
-                           QStringLiteral("03") + QString(64, QLatin1Char('c'))},
-                          {QStringLiteral("payment_hash"), hex(it.key())},
-                          {QStringLiteral("status"), payment.status},
-                          {QStringLiteral("created_at"), double(QDateTime::currentSecsSinceEpoch())},
-                          {QStringLiteral("created_index"), pays.size() + 1}};
+        QJsonObject entry{
+            {QStringLiteral("bolt11"), payment.bolt11},
+            {QStringLiteral("destination"),
+             QString(QStringLiteral("03") + QString(64, QLatin1Char('c')))},
+            {QStringLiteral("payment_hash"), hex(it.key())},
+            {QStringLiteral("status"), payment.status},
+            {QStringLiteral("created_at"), double(QDateTime::currentSecsSinceEpoch())},
+            {QStringLiteral("created_index"), qint64(pays.size() + 1)}};
         if (payment.status == QLatin1String("complete")) {
             entry.insert(QStringLiteral("completed_at"),
                          double(QDateTime::currentSecsSinceEpoch()));

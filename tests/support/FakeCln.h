@@ -64,13 +64,14 @@ public:
     int attempts(const QByteArray& paymentHash) const { return m_attempts.value(paymentHash); }
     QHash<QByteArray, Payment> payments() const { return m_payments; }
     QStringList violations() const { return m_violations; }
+    // Ends a pending payment now, as the network would (it stays in flight until then).
+    void settle(const QByteArray& hash, bool succeed);
 
 private:
     bool authorized(const FakeRequest& request, FakeResponder& responder);
     void handlePay(const FakeRequest& request, FakeResponder& responder);
     void handleListpays(const FakeRequest& request, FakeResponder& responder);
     QJsonObject payJson(const QByteArray& hash, const Payment& payment) const;
-    void settle(const QByteArray& hash, bool succeed);
     void replyError(FakeResponder& responder, int status, int code, const QString& message,
                     const QJsonObject& data = {});
 

@@ -125,8 +125,8 @@ void FakeNwcWallet::publishInfo()
     // A newer replacement needs a later created_at (or, at equal times, a lower id).
     for (const QJsonObject& stored : m_relay.storedEvents()) {
         if (stored.value(QStringLiteral("kind")).toInteger() == kInfoKind) {
-            info.createdAt =
-                std::max(info.createdAt, stored.value(QStringLiteral("created_at")).toInteger() + 1);
+            info.createdAt = std::max(info.createdAt,
+                                      stored.value(QStringLiteral("created_at")).toInteger() + 1);
         }
     }
     m_relay.publish(info.signedWith(m_walletSecret).value().toJson());
@@ -141,9 +141,8 @@ bool FakeNwcWallet::responseSubscriptionOpen(const QString& requestId,
         {QStringLiteral("pubkey"), hex(m_walletPubkey)},
         {QStringLiteral("created_at"), now()},
         {QStringLiteral("kind"), kResponseKind},
-        {QStringLiteral("tags"),
-         QJsonArray{QJsonArray{QStringLiteral("p"), clientHex},
-                    QJsonArray{QStringLiteral("e"), requestId}}},
+        {QStringLiteral("tags"), QJsonArray{QJsonArray{QStringLiteral("p"), clientHex},
+                                            QJsonArray{QStringLiteral("e"), requestId}}},
         {QStringLiteral("content"), QString()},
         {QStringLiteral("sig"), QString(128, QLatin1Char('0'))},
     };
@@ -202,7 +201,8 @@ void FakeNwcWallet::onEvent(const QJsonObject& json)
         return;
     }
     if (nip44 && m_encryption != Encryption::Nip44AndNip04) {
-        m_violations.append(QStringLiteral("NIP-44 request although the wallet offers only NIP-04"));
+        m_violations.append(
+            QStringLiteral("NIP-44 request although the wallet offers only NIP-04"));
         respond(requestId, clientHex, false,
                 errorBody(QString(), QStringLiteral("UNSUPPORTED_ENCRYPTION"),
                           QStringLiteral("this wallet only speaks nip04")));
@@ -361,7 +361,8 @@ QJsonObject FakeNwcWallet::payInvoice(const QJsonObject& params, const QString& 
     }
     case B::Fail:
         payment.state = Payment::State::Failed;
-        return errorBody(method, QStringLiteral("PAYMENT_FAILED"), QStringLiteral("no route found"));
+        return errorBody(method, QStringLiteral("PAYMENT_FAILED"),
+                         QStringLiteral("no route found"));
     case B::DropThenSucceed:
     case B::DropThenFail: {
         *answer = false;
@@ -466,8 +467,8 @@ void FakeNwcWallet::respond(const QString& requestId, const QString& clientHex, 
     Result<QString> content = QString();
     if (nip44) {
         auto key = crypto::nip44::conversationKey(m_walletSecret, client);
-        content = key ? crypto::nip44::encrypt(plaintext, key->view())
-                      : Result<QString>(key.error());
+        content =
+            key ? crypto::nip44::encrypt(plaintext, key->view()) : Result<QString>(key.error());
     } else {
         content = crypto::nip04::encrypt(plaintext, m_walletSecret, client);
     }
