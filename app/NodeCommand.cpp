@@ -2,6 +2,7 @@
 #include "app/WalletSession.h"
 #include "core/node/LndNode.h"
 #include "core/node/NodeSettings.h"
+#include "core/node/NwcNode.h"
 #include "core/util/Money.h"
 
 #include <QFile>
@@ -63,6 +64,22 @@ Result<QByteArray> readFile(const QString& path, const QString& what)
     return file.read(1024 * 1024);
 }
 
+// nostr+walletconnect://<wallet key>?relay=..&secret=..: the secret is the client's Nostr
+// key, so it becomes the stored node secret and the URI is kept without it.
+Result<node::NodeSettings> nwcSettings(const QString& uri)
+{
+    auto config = node::NwcNode::parseUri(uri);
+    if (!config) {
+        return Result<node::NodeSettings>(config.error());
+    }
+    node::NodeSettings settings;
+    settings.backend = QStringLiteral("nwc");
+    settings.settings.insert(QStringLiteral("uri"),
+                             node::NwcNode::uriWithoutSecret(config.value()));
+    settings.secret = config->secret;
+    return settings;
+}
+
 Result<node::NodeSettings> settingsFromArguments(const QStringList& arguments)
 {
     using R = Result<node::NodeSettings>;
@@ -93,7 +110,11 @@ Result<node::NodeSettings> settingsFromArguments(const QStringList& arguments)
             settings.secret = config->macaroon;
             return settings;
         }
-        return R(usage(QStringLiteral("--uri takes an lndconnect:// URI in this build.")));
+        if (uri.startsWith(QLatin1String("nostr+walletconnect:"), Qt::CaseInsensitive)) {
+            return nwcSettings(uri);
+        }
+        return R(
+            usage(QStringLiteral("--uri takes an lndconnect:// or nostr+walletconnect:// URI.")));
     }
     settings.backend = arguments.first();
     const QStringList rest = arguments.mid(1);
@@ -134,8 +155,19 @@ Result<node::NodeSettings> settingsFromArguments(const QStringList& arguments)
         }
         return settings;
     }
+    if (settings.backend == QLatin1String("nwc")) {
+        auto options = parseOptions(rest, {QStringLiteral("--uri")});
+        if (!options) {
+            return R(options.error());
+        }
+        if (!options->contains(QStringLiteral("--uri"))) {
+            return R(usage(QStringLiteral("node set nwc needs --uri nostr+walletconnect://<wallet "
+                                          "key>?relay=...&secret=....")));
+        }
+        return nwcSettings(options->value(QStringLiteral("--uri")));
+    }
     if (QStringList{QStringLiteral("cln"), QStringLiteral("lnbits"), QStringLiteral("phoenixd"),
-                    QStringLiteral("nwc"), QStringLiteral("demo")}
+                    QStringLiteral("demo")}
             .contains(settings.backend)) {
         return R::failure(
             QStringLiteral("node_backend_unavailable"),

@@ -1,6 +1,7 @@
 #include "core/node/NodeSettings.h"
 
 #include "core/node/LndNode.h"
+#include "core/node/NwcNode.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
@@ -93,6 +94,16 @@ Result<std::unique_ptr<LightningNode>> createNode(const NodeSettings& settings)
                 QStringLiteral("The LND settings need an https:// URL and a macaroon."));
         }
         return R(std::unique_ptr<LightningNode>(new LndNode(std::move(config))));
+    }
+    if (settings.backend == QLatin1String("nwc")) {
+        // settings.uri is the connection URI without its secret; the secret (the client's
+        // 32-byte Nostr key) is the stored node secret.
+        auto config = NwcNode::fromStoredSettings(
+            settings.settings.value(QStringLiteral("uri")).toString(), settings.secret);
+        if (!config) {
+            return R(config.error());
+        }
+        return R(std::unique_ptr<LightningNode>(new NwcNode(std::move(config.value()))));
     }
     return R::failure(
         QStringLiteral("node_backend_unavailable"),

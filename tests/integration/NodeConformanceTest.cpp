@@ -1,10 +1,17 @@
 #include "core/crypto/Digest.h"
+#include "core/crypto/Nip44.h"
+#include "core/crypto/Schnorr.h"
 #include "core/node/LndNode.h"
 #include "core/protocol/Bolt11.h"
+#include "core/protocol/NostrEvent.h"
 #include "tests/integration/LndFixture.h"
+#include "tests/integration/NwcFixture.h"
 #include "tests/support/TestSeed.h"
 
+#include <QDateTime>
 #include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QTest>
 #include <QTimer>
@@ -25,6 +32,10 @@ QList<std::pair<QString, test::NodeFixtureFactory>> fixtures()
         {QStringLiteral("lnd"),
          [] {
              return std::make_unique<test::LndFixture>();
+         }},
+        {QStringLiteral("nwc"),
+         [] {
+             return std::make_unique<test::NwcFixture>();
          }},
     };
 }
@@ -381,6 +392,260 @@ private Q_SLOTS:
         QVERIFY(info && info->ok());
         QVERIFY(!LndNode::parseLndConnect(QStringLiteral("lndconnect://host:1?macaroon=%%%")).ok());
         QVERIFY(!LndNode::parseLndConnect(QStringLiteral("https://host:1")).ok());
+    }
+
+    // NWC specifics beyond the shared contract (NIP-47, nostr-protocol/nips 47.md).
+
+    // The connection URI: wallet key as host, percent-encoded relay(s), secret, lud16; the
+    // secret never appears in what is stored as a plain setting.
+    void nwcParsesTheUriAndKeepsTheSecretOut()
+    {
+        test::NwcFixture fixture;
+        QVERIFY(fixture.start());
+        const QString uri = fixture.wallet().connectionUri();
+        auto config = NwcNode::parseUri(uri);
+        QVERIFY(config.ok());
+        QCOMPARE(config->walletPubkey, fixture.wallet().walletPubkey());
+        QCOMPARE(config->secret, fixture.wallet().clientSecret());
+        QCOMPARE(config->relays, QList<QUrl>{fixture.wallet().relay().url()});
+        QCOMPARE(config->lud16, QStringLiteral("fake@nwc.example"));
+        const QString shown = NwcNode::uriWithoutSecret(config.value());
+        QVERIFY(!shown.contains(QString::fromLatin1(fixture.wallet().clientSecret().toHex())));
+        QVERIFY(!shown.contains(QLatin1String("secret")));
+        auto reparsed =
+            NwcNode::parseUri(shown + QStringLiteral("&secret=") +
+                              QString::fromLatin1(fixture.wallet().clientSecret().toHex()));
+        QVERIFY(reparsed.ok());
+        QCOMPARE(reparsed->relays, config->relays);
+        // What NodeSettings stores: the URI without secret, and the secret apart.
+        auto stored = NwcNode::fromStoredSettings(shown, fixture.wallet().clientSecret());
+        QVERIFY(stored.ok());
+        QCOMPARE(stored->secret, fixture.wallet().clientSecret());
+        QCOMPARE(stored->walletPubkey, config->walletPubkey);
+        QVERIFY(!NwcNode::fromStoredSettings(shown, QByteArray(32, '\0')).ok());
+        // The first drafts' form without "//".
+        QString legacy = uri;
+        legacy.replace(QStringLiteral("nostr+walletconnect://"),
+                       QStringLiteral("nostr+walletconnect:"));
+        QVERIFY(NwcNode::parseUri(legacy).ok());
+        const QString key = QString::fromLatin1(fixture.wallet().walletPubkey().toHex());
+        const QString secret = QString::fromLatin1(fixture.wallet().clientSecret().toHex());
+        QVERIFY(!NwcNode::parseUri(QStringLiteral("https://example.com")).ok());
+        QVERIFY(!NwcNode::parseUri(
+                     QStringLiteral("nostr+walletconnect://%1?secret=%2").arg(key, secret))
+                     .ok()); // no relay
+        QVERIFY(
+            !NwcNode::parseUri(
+                 QStringLiteral("nostr+walletconnect://%1?relay=https%3A%2F%2Fx.example&secret=%2")
+                     .arg(key, secret))
+                 .ok()); // not a WebSocket relay
+        QVERIFY(
+            !NwcNode::parseUri(
+                 QStringLiteral("nostr+walletconnect://%1?relay=wss%3A%2F%2Fx.example&secret=abc")
+                     .arg(key))
+                 .ok()); // short secret
+        QVERIFY(
+            !NwcNode::parseUri(
+                 QStringLiteral("nostr+walletconnect://abcd?relay=wss%3A%2F%2Fx.example&secret=%1")
+                     .arg(secret))
+                 .ok()); // short wallet key
+    }
+
+    // The info event's `encryption` tag: NIP-44 v2 when offered, NIP-04 otherwise (also when
+    // the tag is missing); requests and responses then use that scheme.
+    void nwcNegotiatesEncryption()
+    {
+        using E = test::FakeNwcWallet::Encryption;
+        for (const auto& [encryption, nip44] :
+             {std::pair{E::Nip44AndNip04, true}, std::pair{E::Nip04Only, false},
+              std::pair{E::NoTag, false}}) {
+            test::NwcFixture fixture;
+            QVERIFY(fixture.start());
+            fixture.wallet().setEncryption(encryption);
+            NwcNode node(fixture.config());
+            auto info = await<Result<NodeInfo>>([&](auto done) { node.info(done); });
+            QVERIFY(info && info->ok());
+            QCOMPARE(node.usesNip44(), nip44);
+            const TestInvoice invoice = makeInvoice(m_random);
+            fixture.registerPreimage(invoice.preimage);
+            auto paid =
+                await<PaymentResult>([&](auto done) { node.pay(payRequest(invoice), done); });
+            QVERIFY(paid);
+            QCOMPARE(paid->outcome, PaymentResult::Outcome::Succeeded);
+            const QString expected = nip44 ? QStringLiteral("nip44_v2") : QStringLiteral("nip04");
+            QCOMPARE(fixture.wallet().requestEncryptions(), QStringList({expected, expected}));
+            QVERIFY2(fixture.violations().isEmpty(),
+                     qPrintable(fixture.violations().join(QLatin1String("; "))));
+        }
+    }
+
+    // Ephemeral responses: the REQ for the response (kinds 23195, authors, #e, #p) goes out
+    // before the 23194 request, which carries `p` and `expiration`.
+    void nwcSubscribesBeforePublishing()
+    {
+        test::NwcFixture fixture;
+        QVERIFY(fixture.start());
+        NwcNode node(fixture.config());
+        auto balance = await<Result<Balance>>([&](auto done) { node.balance(done); });
+        QVERIFY(balance && balance->ok());
+        const QList<QJsonArray> messages = fixture.wallet().relay().receivedMessages();
+        qsizetype requestAt = -1;
+        for (qsizetype i = 0; i < messages.size(); ++i) {
+            if (messages.at(i).at(0).toString() == QLatin1String("EVENT") &&
+                messages.at(i).at(1).toObject().value(QLatin1String("kind")).toInt() == 23194) {
+                requestAt = i;
+            }
+        }
+        QVERIFY(requestAt > 0);
+        const QJsonObject request = messages.at(requestAt).at(1).toObject();
+        const QString id = request.value(QLatin1String("id")).toString();
+        bool subscribedFirst = false;
+        for (qsizetype i = 0; i < requestAt; ++i) {
+            const QJsonArray message = messages.at(i);
+            if (message.at(0).toString() != QLatin1String("REQ")) {
+                continue;
+            }
+            const QJsonObject filter = message.at(2).toObject();
+            subscribedFirst = subscribedFirst ||
+                              (filter.value(QLatin1String("#e")).toArray() == QJsonArray{id} &&
+                               filter.value(QLatin1String("kinds")).toArray() == QJsonArray{23195});
+        }
+        QVERIFY(subscribedFirst);
+        qint64 expiration = 0;
+        for (const QJsonValue& tag : request.value(QLatin1String("tags")).toArray()) {
+            if (tag.toArray().at(0).toString() == QLatin1String("expiration")) {
+                expiration = tag.toArray().at(1).toString().toLongLong();
+            }
+        }
+        QVERIFY(expiration > request.value(QLatin1String("created_at")).toInteger());
+        QCOMPARE(fixture.wallet().requests().last().value(QLatin1String("method")).toString(),
+                 QStringLiteral("get_balance"));
+    }
+
+    // Refusals before any payment: Failed with their own codes, nothing paid.
+    void nwcRefusalsFailWithTheirCodes()
+    {
+        using B = test::FakeNwcWallet::PayBehaviour;
+        const QList<std::pair<B, QString>> cases = {
+            {B::InsufficientBalance, QStringLiteral("insufficient_balance")},
+            {B::QuotaExceeded, QStringLiteral("quota_exceeded")},
+            {B::Restricted, QStringLiteral("restricted")},
+            {B::RateLimited, QStringLiteral("rate_limited")},
+            {B::Unauthorized, QString::fromLatin1(node_error::kUnauthorized)},
+        };
+        test::NwcFixture fixture;
+        QVERIFY(fixture.start());
+        NwcNode node(fixture.config());
+        for (const auto& [behaviour, code] : cases) {
+            fixture.wallet().setPayBehaviour(behaviour);
+            const TestInvoice invoice = makeInvoice(m_random);
+            fixture.registerPreimage(invoice.preimage);
+            auto result =
+                await<PaymentResult>([&](auto done) { node.pay(payRequest(invoice), done); });
+            QVERIFY(result);
+            QCOMPARE(result->outcome, PaymentResult::Outcome::Failed);
+            QCOMPARE(result->failureCode, code);
+            QCOMPARE(fixture.paymentsMade(invoice.paymentHash), 0);
+        }
+    }
+
+    // Only the wallet's own, correctly signed answer to this request counts: a forged
+    // "success" from another key, or one with the wallet's key and a bad signature, is ignored
+    // even when its content decrypts.
+    void nwcIgnoresForgedResponses()
+    {
+        test::NwcFixture fixture;
+        QVERIFY(fixture.start());
+        fixture.wallet().setAnswering(false);
+        const TestInvoice invoice = makeInvoice(m_random);
+        const QByteArray forger = crypto::sha256("forger key");
+        const QByteArray client = crypto::xOnlyPublicKey(fixture.wallet().clientSecret()).value();
+        test::FakeWebSocketRelay& relay = fixture.wallet().relay();
+        QObject context;
+        QObject::connect(
+            &relay, &test::FakeWebSocketRelay::eventReceived, &context,
+            [&](const QJsonObject& request) {
+                if (request.value(QLatin1String("kind")).toInt() != 23194) {
+                    return;
+                }
+                const QByteArray body =
+                    QJsonDocument(
+                        QJsonObject{{QStringLiteral("result_type"), QStringLiteral("pay_invoice")},
+                                    {QStringLiteral("result"),
+                                     QJsonObject{{QStringLiteral("preimage"),
+                                                  QString::fromLatin1(invoice.preimage.toHex())}}}})
+                        .toJson(QJsonDocument::Compact);
+                protocol::NostrEvent forged;
+                forged.createdAt = QDateTime::currentSecsSinceEpoch();
+                forged.kind = 23195;
+                forged.tags = {
+                    {QStringLiteral("p"), QString::fromLatin1(client.toHex())},
+                    {QStringLiteral("e"), request.value(QLatin1String("id")).toString()}};
+                // Content a relay cannot read but which decrypts for the client: only the
+                // author and signature checks can reject these.
+                auto key = crypto::nip44::conversationKey(fixture.wallet().clientSecret(),
+                                                          fixture.wallet().walletPubkey());
+                forged.content = crypto::nip44::encrypt(body, key->view()).value();
+                QJsonObject signedByForger = forged.signedWith(forger).value().toJson();
+                relay.publish(signedByForger);
+                // The wallet's key with the forger's signature.
+                signedByForger.insert(QStringLiteral("pubkey"),
+                                      QString::fromLatin1(fixture.wallet().walletPubkey().toHex()));
+                signedByForger.insert(QStringLiteral("id"),
+                                      test::FakeWebSocketRelay::computeEventId(signedByForger));
+                relay.publish(signedByForger);
+            });
+        NwcNode node(fixture.config());
+        auto result = await<PaymentResult>(
+            [&](auto done) { node.pay(payRequest(invoice, std::chrono::seconds(1)), done); });
+        QVERIFY(result);
+        QCOMPARE(result->outcome, PaymentResult::Outcome::InFlight);
+    }
+
+    // A dropped relay connection is reopened with backoff, also with no call waiting; calls
+    // made during an outage wait for the reconnection; the attempts are bounded, after which
+    // waiting calls fail as unreachable and the node stops trying until the next call.
+    void nwcReconnectsWithBoundedBackoff()
+    {
+        test::NwcFixture fixture;
+        QVERIFY(fixture.start());
+        test::FakeWebSocketRelay& relay = fixture.wallet().relay();
+        NwcNode node(fixture.config());
+        auto info = await<Result<NodeInfo>>([&](auto done) { node.info(done); });
+        QVERIFY(info && info->ok());
+        QCOMPARE(relay.connectionsAccepted(), 1);
+
+        relay.dropAllConnections();
+        QTRY_COMPARE_WITH_TIMEOUT(relay.connectionsAccepted(), 2, 5'000);
+        QTRY_VERIFY_WITH_TIMEOUT(node.isConnected(), 5'000);
+
+        // An outage shorter than the backoff budget: the waiting call succeeds.
+        QVERIFY(relay.setRefuseConnections(true));
+        relay.dropAllConnections();
+        std::optional<Result<Balance>> balance;
+        node.balance([&](Result<Balance> value) { balance.emplace(std::move(value)); });
+        QTest::qWait(250);
+        QVERIFY(!balance);
+        QVERIFY(relay.setRefuseConnections(false));
+        QTRY_VERIFY_WITH_TIMEOUT(balance.has_value(), 5'000);
+        QVERIFY(balance->ok());
+
+        // A long outage: at most maxReconnectAttempts tries, then the waiting call fails.
+        QVERIFY(relay.setRefuseConnections(true));
+        relay.dropAllConnections();
+        const int before = node.connectAttempts();
+        std::optional<Result<NodeInfo>> waiting;
+        node.info([&](Result<NodeInfo> value) { waiting.emplace(std::move(value)); });
+        QTRY_VERIFY_WITH_TIMEOUT(waiting.has_value(), 5'000);
+        QVERIFY(!waiting->ok());
+        QCOMPARE(waiting->error().code, QLatin1String(node_error::kUnreachable));
+        const int attempts = node.connectAttempts() - before;
+        QCOMPARE(attempts, fixture.config().maxReconnectAttempts);
+        QTest::qWait(1'000);
+        QCOMPARE(node.connectAttempts() - before, attempts); // stopped trying
+        QVERIFY(relay.setRefuseConnections(false));
+        auto again = await<Result<NodeInfo>>([&](auto done) { node.info(done); });
+        QVERIFY(again && again->ok());
     }
 };
 
