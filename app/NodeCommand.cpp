@@ -80,6 +80,25 @@ Result<node::NodeSettings> nwcSettings(const QString& uri)
     return settings;
 }
 
+// Reads --cert FILE (PEM) into settings["cert_pem"] when given.
+Status addCertificate(const QHash<QString, QString>& options, node::NodeSettings& settings)
+{
+    if (!options.contains(QStringLiteral("--cert"))) {
+        return success();
+    }
+    auto pem = readFile(options.value(QStringLiteral("--cert")), QStringLiteral("certificate"));
+    if (!pem) {
+        return Status(pem.error());
+    }
+    const auto certificates = QSslCertificate::fromData(pem.value(), QSsl::Pem);
+    if (certificates.isEmpty()) {
+        return Status(usage(QStringLiteral("The certificate file is not a PEM certificate.")));
+    }
+    settings.settings.insert(QStringLiteral("cert_pem"),
+                             QString::fromLatin1(certificates.first().toPem()));
+    return success();
+}
+
 Result<node::NodeSettings> settingsFromArguments(const QStringList& arguments)
 {
     using R = Result<node::NodeSettings>;
@@ -166,13 +185,82 @@ Result<node::NodeSettings> settingsFromArguments(const QStringList& arguments)
         }
         return nwcSettings(options->value(QStringLiteral("--uri")));
     }
-    if (QStringList{QStringLiteral("cln"), QStringLiteral("lnbits"), QStringLiteral("phoenixd"),
-                    QStringLiteral("demo")}
-            .contains(settings.backend)) {
-        return R::failure(
-            QStringLiteral("node_backend_unavailable"),
-            QStringLiteral("The %1 backend is not available in this build yet; use lnd.")
-                .arg(settings.backend));
+    if (settings.backend == QLatin1String("cln")) {
+        auto options = parseOptions(
+            rest, {QStringLiteral("--url"), QStringLiteral("--rune"), QStringLiteral("--cert")});
+        if (!options) {
+            return R(options.error());
+        }
+        if (!options->contains(QStringLiteral("--url")) ||
+            !options->contains(QStringLiteral("--rune"))) {
+            return R(usage(QStringLiteral("node set cln needs --url URL and --rune RUNE.")));
+        }
+        const QUrl url(options->value(QStringLiteral("--url")));
+        if (!url.isValid() || url.scheme() != QLatin1String("https") || url.host().isEmpty()) {
+            return R(usage(QStringLiteral(
+                "--url must be clnrest's https:// URL, such as https://127.0.0.1:3010.")));
+        }
+        settings.settings.insert(QStringLiteral("url"), url.toString());
+        settings.secret = options->value(QStringLiteral("--rune")).toUtf8();
+        // --cert: clnrest's ca.pem (in <lightning-dir>/<network>/), the only trust anchor.
+        if (auto added = addCertificate(options.value(), settings); !added) {
+            return R(added.error());
+        }
+        return settings;
+    }
+    if (settings.backend == QLatin1String("lnbits")) {
+        auto options = parseOptions(rest, {QStringLiteral("--url"), QStringLiteral("--admin-key"),
+                                           QStringLiteral("--cert"), QStringLiteral("--network")});
+        if (!options) {
+            return R(options.error());
+        }
+        if (!options->contains(QStringLiteral("--url")) ||
+            !options->contains(QStringLiteral("--admin-key"))) {
+            return R(usage(QStringLiteral("node set lnbits needs --url URL and --admin-key KEY.")));
+        }
+        const QUrl url(options->value(QStringLiteral("--url")));
+        if (!url.isValid() || url.host().isEmpty() ||
+            (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))) {
+            return R(usage(QStringLiteral(
+                "--url must be an http:// or https:// URL, such as http://192.168.1.20:5000.")));
+        }
+        const QString network =
+            options->value(QStringLiteral("--network"), QStringLiteral("bitcoin"));
+        if (!protocol::networkFromName(network)) {
+            return R(
+                usage(QStringLiteral("--network must be bitcoin, testnet, signet or regtest.")));
+        }
+        settings.settings.insert(QStringLiteral("url"), url.toString());
+        settings.settings.insert(QStringLiteral("network"), network.toLower());
+        settings.secret = options->value(QStringLiteral("--admin-key")).toUtf8();
+        if (auto added = addCertificate(options.value(), settings); !added) {
+            return R(added.error());
+        }
+        return settings;
+    }
+    if (settings.backend == QLatin1String("phoenixd")) {
+        auto options = parseOptions(rest, {QStringLiteral("--url"), QStringLiteral("--password")});
+        if (!options) {
+            return R(options.error());
+        }
+        if (!options->contains(QStringLiteral("--url")) ||
+            !options->contains(QStringLiteral("--password"))) {
+            return R(usage(QStringLiteral("node set phoenixd needs --url URL and --password PW "
+                                          "(http-password in ~/.phoenix/phoenix.conf).")));
+        }
+        const QUrl url(options->value(QStringLiteral("--url")));
+        if (!url.isValid() || url.host().isEmpty() ||
+            (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))) {
+            return R(usage(
+                QStringLiteral("--url must be an http:// URL, such as http://127.0.0.1:9740.")));
+        }
+        settings.settings.insert(QStringLiteral("url"), url.toString());
+        settings.secret = options->value(QStringLiteral("--password")).toUtf8();
+        return settings;
+    }
+    if (settings.backend == QLatin1String("demo")) {
+        return R::failure(QStringLiteral("node_backend_unavailable"),
+                          QStringLiteral("The demo node is not available in this build yet."));
     }
     return R(usage(QStringLiteral("Unknown backend '%1' (lnd, cln, lnbits, phoenixd, nwc, demo).")
                        .arg(settings.backend)));

@@ -61,7 +61,8 @@ Error httpError(int status, const QByteArray& body)
         QStringLiteral("Core Lightning answered HTTP %1: %2").arg(status).arg(error.message)};
 }
 
-// msat fields are JSON integers since v23.05; before, strings such as "1000msat".
+// msat fields are JSON integers in current releases; older ones wrote strings such as
+// "1000msat".
 int64_t msatValue(const QJsonValue& value)
 {
     if (value.isString()) {
@@ -293,9 +294,8 @@ CallHandle ClnNode::pay(const PayRequest& payRequest, std::function<void(Payment
     const auto httpTimeout =
         std::chrono::milliseconds(std::chrono::seconds(retryFor)) + m_config.responseSlack;
     const std::chrono::seconds timeout = payRequest.timeout;
-    m_http.send(rpc(QStringLiteral("pay"), params, httpTimeout), [this, finish, hash, timeout,
-                                                                  outer](Result<HttpResponse>
-                                                                             response) {
+    const HttpRequest payCall = rpc(QStringLiteral("pay"), params, httpTimeout);
+    m_http.send(payCall, [this, finish, hash, timeout, outer](Result<HttpResponse> response) {
         if (outer.cancelled()) {
             return;
         }
@@ -374,6 +374,12 @@ CallHandle ClnNode::pay(const PayRequest& payRequest, std::function<void(Payment
             track(hash, QDeadlineTimer(std::chrono::milliseconds(timeout)), outer, finish);
             return;
         default:
+            if (error.message.contains(QLatin1String("already paid"), Qt::CaseInsensitive)) {
+                // xpay (xpay-handle-pay) turns 219 into 218 "Already paid this invoice
+                // successfully" (plugins/xpay/xpay.c): the node has it, follow it.
+                track(hash, QDeadlineTimer(std::chrono::milliseconds(timeout)), outer, finish);
+                return;
+            }
             // -1, 209, no code (lightningd unreachable behind clnrest), a 5xx from a proxy:
             // nothing proves that no part was sent.
             finish(PaymentResult::inFlight(
@@ -391,8 +397,8 @@ CallHandle ClnNode::listpays(const QByteArray& paymentHash,
                              std::function<void(Result<PaymentResult>)> done)
 {
     const QJsonObject params{{QStringLiteral("payment_hash"), hashHex(paymentHash)}};
-    return m_http.send(rpc(QStringLiteral("listpays"), params), [done, paymentHash](
-                                                                    Result<HttpResponse> response) {
+    const HttpRequest call = rpc(QStringLiteral("listpays"), params);
+    return m_http.send(call, [done, paymentHash](Result<HttpResponse> response) {
         if (!response) {
             done(Result<PaymentResult>(response.error()));
             return;

@@ -8,8 +8,8 @@
 
 namespace l402::node {
 
-// Core Lightning over clnrest (the REST plugin shipped with lightningd since v23.08; Rust
-// since v24.11). Quirks handled, each reproduced by tests/support/FakeCln:
+// Core Lightning over clnrest, the REST plugin shipped with lightningd (plugins/rest-plugin).
+// Quirks handled, each reproduced by tests/support/FakeCln:
 // - every JSON-RPC method is `POST /v1/<method>` with the params as a JSON object and the rune
 //   in a `Rune` header; success is HTTP 201 (plugins/rest-plugin/src/shared.rs,
 //   generate_response: StatusCode::CREATED);
@@ -23,10 +23,12 @@ namespace l402::node {
 // - a hash the node already has: pay of a completed one "will succeed immediately" with the
 //   old preimage; a pending one is 200 PAY_IN_PROGRESS; 201 PAY_RHASH_ALREADY_USED (other
 //   amount or destination) and 219 (xpay's injectpaymentonion "already paid") also mean the
-//   node has it: tracked with listpays, never paid again;
+//   node has it (as does xpay's 218 "Already paid this invoice successfully"): tracked
+//   with listpays, never paid again;
 // - `listpays {payment_hash}` may list several attempts (failed, then complete); "pays": []
 //   is the definite "never paid";
-// - msat fields are integers since v23.05 and "<n>msat" strings before: both are read;
+// - msat fields are integers in current releases and "<n>msat" strings in older ones: both
+//   are read;
 // - balance is the sum of `our_amount_msat` over channels in CHANNELD_NORMAL (and
 //   CHANNELD_AWAITING_SPLICE) from listfunds: closing channels are not spendable;
 // - clnrest's own CA (ca.pem) is the trust anchor for its server.pem (SANs "cln",

@@ -1,7 +1,10 @@
 #include "core/node/NodeSettings.h"
 
+#include "core/node/ClnNode.h"
+#include "core/node/LnbitsNode.h"
 #include "core/node/LndNode.h"
 #include "core/node/NwcNode.h"
+#include "core/node/PhoenixdNode.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
@@ -104,6 +107,57 @@ Result<std::unique_ptr<LightningNode>> createNode(const NodeSettings& settings)
             return R(config.error());
         }
         return R(std::unique_ptr<LightningNode>(new NwcNode(std::move(config.value()))));
+    }
+    if (settings.backend == QLatin1String("cln")) {
+        ClnNode::Config config;
+        config.url = QUrl(settings.settings.value(QStringLiteral("url")).toString());
+        config.rune = settings.secret;
+        // clnrest's ca.pem (node set cln --cert); none: the system store (a proxy's public CA).
+        config.caCertificates = QSslCertificate::fromData(
+            settings.settings.value(QStringLiteral("cert_pem")).toString().toLatin1(), QSsl::Pem);
+        config.spkiPin = QByteArray::fromHex(
+            settings.settings.value(QStringLiteral("spki_pin")).toString().toLatin1());
+        if (!config.url.isValid() || config.url.scheme() != QLatin1String("https") ||
+            config.rune.isEmpty()) {
+            return R::failure(
+                QStringLiteral("node_settings"),
+                QStringLiteral("The Core Lightning settings need an https:// URL and a rune."));
+        }
+        return R(std::unique_ptr<LightningNode>(new ClnNode(std::move(config))));
+    }
+    if (settings.backend == QLatin1String("lnbits")) {
+        LnbitsNode::Config config;
+        config.url = QUrl(settings.settings.value(QStringLiteral("url")).toString());
+        config.adminKey = settings.secret;
+        config.caCertificates = QSslCertificate::fromData(
+            settings.settings.value(QStringLiteral("cert_pem")).toString().toLatin1(), QSsl::Pem);
+        // LNbits does not say which chain its funding source is on.
+        config.network =
+            protocol::networkFromName(settings.settings.value(QStringLiteral("network")).toString())
+                .value_or(protocol::Network::Bitcoin);
+        const QString scheme = config.url.scheme();
+        if (!config.url.isValid() ||
+            (scheme != QLatin1String("https") && scheme != QLatin1String("http")) ||
+            config.adminKey.isEmpty()) {
+            return R::failure(
+                QStringLiteral("node_settings"),
+                QStringLiteral("The LNbits settings need an http(s):// URL and an admin key."));
+        }
+        return R(std::unique_ptr<LightningNode>(new LnbitsNode(std::move(config))));
+    }
+    if (settings.backend == QLatin1String("phoenixd")) {
+        PhoenixdNode::Config config;
+        config.url = QUrl(settings.settings.value(QStringLiteral("url")).toString());
+        config.password = settings.secret;
+        const QString scheme = config.url.scheme();
+        if (!config.url.isValid() ||
+            (scheme != QLatin1String("https") && scheme != QLatin1String("http")) ||
+            config.password.isEmpty()) {
+            return R::failure(
+                QStringLiteral("node_settings"),
+                QStringLiteral("The phoenixd settings need an http:// URL and the http password."));
+        }
+        return R(std::unique_ptr<LightningNode>(new PhoenixdNode(std::move(config))));
     }
     return R::failure(
         QStringLiteral("node_backend_unavailable"),

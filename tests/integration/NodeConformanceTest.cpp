@@ -4,14 +4,18 @@
 #include "core/node/LndNode.h"
 #include "core/protocol/Bolt11.h"
 #include "core/protocol/NostrEvent.h"
+#include "tests/integration/ClnFixture.h"
+#include "tests/integration/LnbitsFixture.h"
 #include "tests/integration/LndFixture.h"
 #include "tests/integration/NwcFixture.h"
+#include "tests/integration/PhoenixdFixture.h"
 #include "tests/support/TestSeed.h"
 
 #include <QDateTime>
 #include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTest>
 #include <QTimer>
@@ -36,6 +40,18 @@ QList<std::pair<QString, test::NodeFixtureFactory>> fixtures()
         {QStringLiteral("nwc"),
          [] {
              return std::make_unique<test::NwcFixture>();
+         }},
+        {QStringLiteral("cln"),
+         [] {
+             return std::make_unique<test::ClnFixture>();
+         }},
+        {QStringLiteral("lnbits"),
+         [] {
+             return std::make_unique<test::LnbitsFixture>();
+         }},
+        {QStringLiteral("phoenixd"),
+         [] {
+             return std::make_unique<test::PhoenixdFixture>();
          }},
     };
 }
@@ -152,7 +168,8 @@ private Q_SLOTS:
         m_fixture->setBalanceMsat(123'456'789);
         auto balance = await<Result<Balance>>([&](auto done) { m_node->balance(done); });
         QVERIFY(balance && balance->ok());
-        QCOMPARE(balance->value().spendableMsat, 123'456'789);
+        const int64_t step = m_fixture->balanceResolutionMsat();
+        QCOMPARE(balance->value().spendableMsat, 123'456'789 / step * step);
     }
 
     void paySucceedsWithItsPreimage_data() { addBackendRows(); }
@@ -332,6 +349,196 @@ private Q_SLOTS:
         handle.cancel();
         QTest::qWait(300);
         QVERIFY(!called);
+    }
+
+    // Core Lightning specifics beyond the shared contract.
+    void clnSendsMaxfeeAndRetryForAndTracksAHashItIsPaying()
+    {
+        test::ClnFixture fixture;
+        QVERIFY(fixture.start());
+        auto node = fixture.node();
+        const TestInvoice invoice = makeInvoice(m_random);
+        fixture.registerPreimage(invoice.preimage);
+        fixture.setPayBehaviour(NodeFixture::PayBehaviour::Hang);
+        auto first = await<PaymentResult>(
+            [&](auto done) { node->pay(payRequest(invoice, std::chrono::seconds(1)), done); });
+        QVERIFY(first);
+        QCOMPARE(first->outcome, PaymentResult::Outcome::InFlight);
+        const QJsonObject body = fixture.cln().server().requests().last().json().object();
+        QCOMPARE(body.value(QStringLiteral("maxfee")).toInteger(), 10'000);
+        QCOMPARE(body.value(QStringLiteral("retry_for")).toInt(), 1);
+        QVERIFY(!body.contains(QStringLiteral("maxfeepercent")));
+        QVERIFY(!body.contains(QStringLiteral("exemptfee")));
+        // Paying again while the node is still paying: 500 {"code": 200}; the backend follows
+        // the existing payment with listpays until it completes, and nothing is paid twice.
+        fixture.setPayBehaviour(NodeFixture::PayBehaviour::Succeed);
+        QTimer::singleShot(200, &fixture.cln(),
+                           [&] { fixture.cln().settle(invoice.paymentHash, true); });
+        auto again = await<PaymentResult>([&](auto done) { node->pay(payRequest(invoice), done); });
+        QVERIFY(again);
+        QCOMPARE(again->outcome, PaymentResult::Outcome::Succeeded);
+        QCOMPARE(again->preimage, invoice.preimage);
+        QCOMPARE(fixture.cln().attempts(invoice.paymentHash), 1);
+        QVERIFY(fixture.cln().server().requestCount("POST", QStringLiteral("/v1/listpays")) >= 1);
+    }
+
+    void clnReadsMsatStringsAndSeveralAttempts()
+    {
+        const QByteArray preimage(32, '\x07');
+        const QByteArray hash = crypto::sha256(preimage);
+        const QJsonObject pay{
+            {QStringLiteral("status"), QStringLiteral("complete")},
+            {QStringLiteral("payment_preimage"), QString::fromLatin1(preimage.toHex())},
+            {QStringLiteral("amount_msat"), QStringLiteral("21000msat")},
+            {QStringLiteral("amount_sent_msat"), QStringLiteral("21500msat")}};
+        auto paid = clnPayResult(pay);
+        QVERIFY(paid.ok());
+        QCOMPARE(paid->outcome, PaymentResult::Outcome::Succeeded);
+        QCOMPARE(paid->feeMsat, 500);
+        const QString hashHex = QString::fromLatin1(hash.toHex());
+        const QJsonObject listpays{
+            {QStringLiteral("pays"),
+             QJsonArray{
+                 QJsonObject{{QStringLiteral("payment_hash"), hashHex},
+                             {QStringLiteral("status"), QStringLiteral("failed")}},
+                 QJsonObject{{QStringLiteral("payment_hash"), hashHex},
+                             {QStringLiteral("status"), QStringLiteral("complete")},
+                             {QStringLiteral("preimage"), QString::fromLatin1(preimage.toHex())},
+                             {QStringLiteral("amount_msat"), 21'000},
+                             {QStringLiteral("amount_sent_msat"), 21'010}}}}};
+        auto tracked = clnListpaysResult(listpays, hash);
+        QVERIFY(tracked.ok());
+        QCOMPARE(tracked->outcome, PaymentResult::Outcome::Succeeded);
+        QCOMPARE(tracked->feeMsat, 10);
+        auto none = clnListpaysResult(QJsonObject{{QStringLiteral("pays"), QJsonArray()}}, hash);
+        QVERIFY(!none.ok());
+        QCOMPARE(none.error().code, QLatin1String(node_error::kNotFound));
+    }
+
+    // LNbits specifics.
+    void lnbitsDirectSuccessWithAFeeAboveTheLimitAndTheInvoiceKey()
+    {
+        test::LnbitsFixture fixture;
+        QVERIFY(fixture.start());
+        auto node = fixture.node();
+        fixture.lnbits().setPayBehaviour(test::FakeLnbits::PayBehaviour::Succeed);
+        fixture.lnbits().setFeeMsat(20'000);
+        const TestInvoice invoice = makeInvoice(m_random);
+        fixture.registerPreimage(invoice.preimage);
+        auto result =
+            await<PaymentResult>([&](auto done) { node->pay(payRequest(invoice), done); });
+        QVERIFY(result);
+        // It happened: Succeeded with the real fee, and the overshoot said plainly.
+        QCOMPARE(result->outcome, PaymentResult::Outcome::Succeeded);
+        QCOMPARE(result->feeMsat, 20'000);
+        QVERIFY(result->failureMessage.contains(QLatin1String("cannot cap")));
+        // The invoice key can read but not pay: 401 before anything is recorded.
+        node::LnbitsNode::Config invoiceKey = fixture.config();
+        invoiceKey.adminKey = fixture.lnbits().invoiceKey();
+        node::LnbitsNode readOnly(invoiceKey);
+        const TestInvoice other = makeInvoice(m_random);
+        auto refused =
+            await<PaymentResult>([&](auto done) { readOnly.pay(payRequest(other), done); });
+        QVERIFY(refused);
+        QCOMPARE(refused->outcome, PaymentResult::Outcome::Failed);
+        QCOMPARE(refused->failureCode, QLatin1String(node_error::kUnauthorized));
+        QCOMPARE(fixture.lnbits().attempts(other.paymentHash), 0);
+    }
+
+    void lnbitsTracksAHashItAlreadyHasPending()
+    {
+        test::LnbitsFixture fixture;
+        QVERIFY(fixture.start());
+        auto node = fixture.node();
+        const TestInvoice invoice = makeInvoice(m_random);
+        fixture.registerPreimage(invoice.preimage);
+        fixture.setPayBehaviour(NodeFixture::PayBehaviour::Hang);
+        auto first = await<PaymentResult>(
+            [&](auto done) { node->pay(payRequest(invoice, std::chrono::seconds(1)), done); });
+        QVERIFY(first);
+        QCOMPARE(first->outcome, PaymentResult::Outcome::InFlight);
+        // 520 {"status": "pending", "detail": "Payment is still pending."}: followed, not paid.
+        QTimer::singleShot(200, &fixture.lnbits(),
+                           [&] { fixture.lnbits().settle(invoice.paymentHash, true); });
+        auto again = await<PaymentResult>([&](auto done) { node->pay(payRequest(invoice), done); });
+        QVERIFY(again);
+        QCOMPARE(again->outcome, PaymentResult::Outcome::Succeeded);
+        QCOMPARE(again->preimage, invoice.preimage);
+        QCOMPARE(fixture.lnbits().attempts(invoice.paymentHash), 1);
+    }
+
+    void lnbitsOverHttpsWithAGivenCertificate()
+    {
+        test::FakeLnbits tls;
+        QVERIFY(tls.startTls());
+        node::LnbitsNode::Config config;
+        config.url = tls.url();
+        config.adminKey = tls.adminKey();
+        config.caCertificates = {tls.certificate()};
+        config.network = protocol::Network::Regtest;
+        node::LnbitsNode node(config);
+        auto info = await<Result<NodeInfo>>([&](auto done) { node.info(done); });
+        QVERIFY(info && info->ok());
+        QCOMPARE(info->value().network, protocol::Network::Regtest);
+        QCOMPARE(tls.server().requests().last().header("X-Api-Key"), tls.adminKey());
+    }
+
+    // phoenixd specifics.
+    void phoenixdBasicAuthFormBodyAndAFeeAboveTheLimit()
+    {
+        test::PhoenixdFixture fixture;
+        QVERIFY(fixture.start());
+        auto node = fixture.node();
+        fixture.phoenixd().setFeeMsat(12'345);
+        const TestInvoice invoice = makeInvoice(m_random);
+        fixture.registerPreimage(invoice.preimage);
+        auto result =
+            await<PaymentResult>([&](auto done) { node->pay(payRequest(invoice), done); });
+        QVERIFY(result);
+        QCOMPARE(result->outcome, PaymentResult::Outcome::Succeeded);
+        QCOMPARE(result->feeMsat, 12'345); // from the lookup: routingFeeSat said 12
+        QVERIFY(result->failureMessage.contains(QLatin1String("cannot cap")));
+        const test::FakeRequest pay = fixture.phoenixd().server().requests().first();
+        QCOMPARE(pay.path, QStringLiteral("/payinvoice"));
+        QVERIFY(pay.header("Content-Type").startsWith("application/x-www-form-urlencoded"));
+        const auto credentials = pay.basicCredentials();
+        QVERIFY(credentials);
+        QCOMPARE(credentials->user, QString());
+        QCOMPARE(credentials->password.toUtf8(), fixture.phoenixd().password());
+    }
+
+    void phoenixdTracksAHashItIsAlreadyPaying()
+    {
+        test::PhoenixdFixture fixture;
+        QVERIFY(fixture.start());
+        auto node = fixture.node();
+        const TestInvoice invoice = makeInvoice(m_random);
+        fixture.registerPreimage(invoice.preimage);
+        fixture.setPayBehaviour(NodeFixture::PayBehaviour::Hang);
+        auto first = await<PaymentResult>(
+            [&](auto done) { node->pay(payRequest(invoice, std::chrono::seconds(1)), done); });
+        QVERIFY(first);
+        QCOMPARE(first->outcome, PaymentResult::Outcome::InFlight);
+        // 200 {"reason": "another payment is in progress for that invoice"}: followed.
+        QTimer::singleShot(200, &fixture.phoenixd(),
+                           [&] { fixture.phoenixd().settle(invoice.paymentHash, true); });
+        auto again = await<PaymentResult>([&](auto done) { node->pay(payRequest(invoice), done); });
+        QVERIFY(again);
+        QCOMPARE(again->outcome, PaymentResult::Outcome::Succeeded);
+        QCOMPARE(again->preimage, invoice.preimage);
+        QCOMPARE(fixture.phoenixd().attempts(invoice.paymentHash), 1);
+    }
+
+    void phoenixdReportsTheBalanceInWholeSats()
+    {
+        test::PhoenixdFixture fixture;
+        QVERIFY(fixture.start());
+        auto node = fixture.node();
+        fixture.setBalanceMsat(123'456'789);
+        auto balance = await<Result<Balance>>([&](auto done) { node->balance(done); });
+        QVERIFY(balance && balance->ok());
+        // /getbalance truncates to sats: the msat part is not knowable through phoenixd's API.
+        QCOMPARE(balance->value().spendableMsat, 123'456'000);
     }
 
     // LND specifics beyond the shared contract.

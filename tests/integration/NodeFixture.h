@@ -48,6 +48,8 @@ public:
     virtual QStringList violations() const = 0;
 
     virtual QString expectedAlias() const = 0;
+    // The smallest balance step the API reports (phoenixd: whole sats only).
+    virtual int64_t balanceResolutionMsat() const { return 1; }
     virtual int64_t expectedFeeMsat() const = 0;
 };
 

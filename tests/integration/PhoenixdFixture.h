@@ -58,6 +58,8 @@ public:
     }
     QStringList violations() const override { return m_phoenixd.violations(); }
     // phoenixd has no alias.
+    // /getbalance has balanceSat only (truncated to whole sats in phoenixd's Api.kt).
+    int64_t balanceResolutionMsat() const override { return 1'000; }
     QString expectedAlias() const override { return QString(); }
     // The msat fee from the lookup, not the sat-truncated routingFeeSat (3 sat).
     int64_t expectedFeeMsat() const override { return 3'210; }
