@@ -1,4 +1,5 @@
 #include "core/node/ClnNode.h"
+#include "core/node/PaymentPolling.h"
 
 #include "core/crypto/Digest.h"
 
@@ -424,29 +425,9 @@ CallHandle ClnNode::listpays(const QByteArray& paymentHash,
 void ClnNode::track(const QByteArray& paymentHash, QDeadlineTimer deadline, CallHandle outer,
                     std::function<void(PaymentResult)> finish)
 {
-    listpays(
-        paymentHash, [this, paymentHash, deadline, outer, finish](Result<PaymentResult> tracked) {
-            if (outer.cancelled()) {
-                return;
-            }
-            if (tracked && tracked->outcome != PaymentResult::Outcome::InFlight) {
-                finish(tracked.value());
-                return;
-            }
-            if (deadline.hasExpired()) {
-                finish(PaymentResult::inFlight(
-                    tracked ? QStringLiteral("Core Lightning already has this payment and it is "
-                                             "still pending.")
-                            : QStringLiteral("Core Lightning already has this payment but looking "
-                                             "it up failed: %1")
-                                  .arg(tracked.error().message)));
-                return;
-            }
-            QTimer::singleShot(m_config.pollInterval, &m_http,
-                               [this, paymentHash, deadline, outer, finish] {
-                                   track(paymentHash, deadline, outer, finish);
-                               });
-        });
+    pollUntilFinal([this, paymentHash](auto done) { listpays(paymentHash, std::move(done)); },
+                   &m_http, deadline, m_config.pollInterval, outer,
+                   QStringLiteral("Core Lightning"), std::move(finish));
 }
 
 CallHandle ClnNode::lookup(const QByteArray& paymentHash,

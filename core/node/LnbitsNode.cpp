@@ -1,4 +1,5 @@
 #include "core/node/LnbitsNode.h"
+#include "core/node/PaymentPolling.h"
 
 #include "core/crypto/Digest.h"
 
@@ -300,27 +301,9 @@ CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(Paym
 void LnbitsNode::track(const QByteArray& paymentHash, QDeadlineTimer deadline, CallHandle outer,
                        std::function<void(PaymentResult)> finish)
 {
-    lookup(
-        paymentHash, [this, paymentHash, deadline, outer, finish](Result<PaymentResult> tracked) {
-            if (outer.cancelled()) {
-                return;
-            }
-            if (tracked && tracked->outcome != PaymentResult::Outcome::InFlight) {
-                finish(tracked.value());
-                return;
-            }
-            if (deadline.hasExpired()) {
-                finish(PaymentResult::inFlight(
-                    tracked ? QStringLiteral("LNbits has the payment and it is still pending.")
-                            : QStringLiteral("LNbits has the payment but looking it up failed: %1")
-                                  .arg(tracked.error().message)));
-                return;
-            }
-            QTimer::singleShot(m_config.pollInterval, &m_http,
-                               [this, paymentHash, deadline, outer, finish] {
-                                   track(paymentHash, deadline, outer, finish);
-                               });
-        });
+    pollUntilFinal([this, paymentHash](auto done) { lookup(paymentHash, std::move(done)); },
+                   &m_http, deadline, m_config.pollInterval, outer, QStringLiteral("LNbits"),
+                   std::move(finish));
 }
 
 CallHandle LnbitsNode::lookup(const QByteArray& paymentHash,

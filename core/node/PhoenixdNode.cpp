@@ -1,4 +1,5 @@
 #include "core/node/PhoenixdNode.h"
+#include "core/node/PaymentPolling.h"
 
 #include "core/crypto/Digest.h"
 
@@ -335,27 +336,9 @@ CallHandle PhoenixdNode::pay(const PayRequest& payRequest, std::function<void(Pa
 void PhoenixdNode::track(const QByteArray& paymentHash, QDeadlineTimer deadline, CallHandle outer,
                          std::function<void(PaymentResult)> finish)
 {
-    lookup(paymentHash, [this, paymentHash, deadline, outer,
-                         finish](Result<PaymentResult> tracked) {
-        if (outer.cancelled()) {
-            return;
-        }
-        if (tracked && tracked->outcome != PaymentResult::Outcome::InFlight) {
-            finish(tracked.value());
-            return;
-        }
-        if (deadline.hasExpired()) {
-            finish(PaymentResult::inFlight(
-                tracked ? QStringLiteral("phoenixd has the payment and it is still pending.")
-                        : QStringLiteral("phoenixd has the payment but looking it up failed: %1")
-                              .arg(tracked.error().message)));
-            return;
-        }
-        QTimer::singleShot(m_config.pollInterval, &m_http,
-                           [this, paymentHash, deadline, outer, finish] {
-                               track(paymentHash, deadline, outer, finish);
-                           });
-    });
+    pollUntilFinal([this, paymentHash](auto done) { lookup(paymentHash, std::move(done)); },
+                   &m_http, deadline, m_config.pollInterval, outer, QStringLiteral("phoenixd"),
+                   std::move(finish));
 }
 
 CallHandle PhoenixdNode::lookup(const QByteArray& paymentHash,
