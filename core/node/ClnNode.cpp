@@ -1,4 +1,5 @@
 #include "core/node/ClnNode.h"
+#include "core/node/PaymentChecks.h"
 #include "core/node/PaymentPolling.h"
 
 #include "core/crypto/Digest.h"
@@ -87,19 +88,6 @@ QJsonObject parseObject(const HttpResponse& response, bool* ok)
     const QJsonDocument document = QJsonDocument::fromJson(response.body, &parseError);
     *ok = parseError.error == QJsonParseError::NoError && document.isObject();
     return document.object();
-}
-
-// A "success" is only one if the preimage hashes to the payment hash.
-PaymentResult checkedPreimage(PaymentResult result, const QByteArray& paymentHash)
-{
-    if (result.outcome == PaymentResult::Outcome::Succeeded &&
-        (result.preimage.size() != 32 ||
-         !crypto::constantTimeEquals(crypto::sha256(result.preimage), paymentHash))) {
-        return PaymentResult::inFlight(QStringLiteral(
-            "Core Lightning reported success with a preimage that does not match the payment "
-            "hash."));
-    }
-    return result;
 }
 
 std::optional<protocol::Network> clnNetwork(QString name)
@@ -287,7 +275,7 @@ CallHandle ClnNode::pay(const PayRequest& payRequest, std::function<void(Payment
     auto finished = std::make_shared<bool>(false);
     const QByteArray hash = payRequest.paymentHash;
     auto finish = [finished, done, outer, hash](PaymentResult result) {
-        result = checkedPreimage(std::move(result), hash);
+        result = requirePreimageOf(std::move(result), hash, QStringLiteral("Core Lightning"));
         if (!std::exchange(*finished, true) && !outer.cancelled()) {
             done(std::move(result));
         }
@@ -416,7 +404,8 @@ CallHandle ClnNode::listpays(const QByteArray& paymentHash,
         }
         auto result = clnListpaysResult(json, paymentHash);
         if (result) {
-            result = checkedPreimage(result.value(), paymentHash);
+            result =
+                requirePreimageOf(result.value(), paymentHash, QStringLiteral("Core Lightning"));
         }
         done(std::move(result));
     });

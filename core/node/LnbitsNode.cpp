@@ -1,4 +1,5 @@
 #include "core/node/LnbitsNode.h"
+#include "core/node/PaymentChecks.h"
 #include "core/node/PaymentPolling.h"
 
 #include "core/crypto/Digest.h"
@@ -50,30 +51,6 @@ Error httpError(int status, const QByteArray& body)
     }
     return Error{QLatin1String(node_error::kProtocol),
                  QStringLiteral("LNbits answered HTTP %1: %2").arg(status).arg(detailOf(body))};
-}
-
-PaymentResult checkedPreimage(PaymentResult result, const QByteArray& paymentHash)
-{
-    if (result.outcome == PaymentResult::Outcome::Succeeded &&
-        (result.preimage.size() != 32 ||
-         !crypto::constantTimeEquals(crypto::sha256(result.preimage), paymentHash))) {
-        return PaymentResult::inFlight(QStringLiteral(
-            "LNbits reported success with a preimage that does not match the payment hash."));
-    }
-    return result;
-}
-
-// LNbits cannot cap a payment's fee: report an overshoot on a payment that already happened.
-PaymentResult checkedFee(PaymentResult result, int64_t maxFeeMsat)
-{
-    if (result.outcome == PaymentResult::Outcome::Succeeded && result.feeMsat > maxFeeMsat) {
-        result.failureMessage =
-            QStringLiteral("LNbits cannot cap routing fees: this payment went through with a fee "
-                           "of %1 msat, above the limit of %2 msat.")
-                .arg(result.feeMsat)
-                .arg(maxFeeMsat);
-    }
-    return result;
 }
 
 QString failureCode(const QString& detail)
@@ -211,7 +188,9 @@ CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(Paym
     const QByteArray hash = payRequest.paymentHash;
     const int64_t maxFeeMsat = payRequest.maxFeeMsat;
     auto finish = [finished, done, outer, hash, maxFeeMsat](PaymentResult result) {
-        result = checkedFee(checkedPreimage(std::move(result), hash), maxFeeMsat);
+        result =
+            noteFeeOverLimit(requirePreimageOf(std::move(result), hash, QStringLiteral("LNbits")),
+                             maxFeeMsat, QStringLiteral("LNbits"));
         if (!std::exchange(*finished, true) && !outer.cancelled()) {
             done(std::move(result));
         }
@@ -335,7 +314,7 @@ CallHandle LnbitsNode::lookup(const QByteArray& paymentHash,
         }
         auto result = lnbitsPaymentStatus(json);
         if (result) {
-            result = checkedPreimage(result.value(), paymentHash);
+            result = requirePreimageOf(result.value(), paymentHash, QStringLiteral("LNbits"));
         }
         done(std::move(result));
     });

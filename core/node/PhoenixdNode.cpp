@@ -1,4 +1,5 @@
 #include "core/node/PhoenixdNode.h"
+#include "core/node/PaymentChecks.h"
 #include "core/node/PaymentPolling.h"
 
 #include "core/crypto/Digest.h"
@@ -39,30 +40,6 @@ Error httpError(int status, const QByteArray& body)
     }
     return Error{QLatin1String(node_error::kProtocol),
                  QStringLiteral("phoenixd answered HTTP %1: %2").arg(status).arg(textOf(body))};
-}
-
-PaymentResult checkedPreimage(PaymentResult result, const QByteArray& paymentHash)
-{
-    if (result.outcome == PaymentResult::Outcome::Succeeded &&
-        (result.preimage.size() != 32 ||
-         !crypto::constantTimeEquals(crypto::sha256(result.preimage), paymentHash))) {
-        return PaymentResult::inFlight(QStringLiteral(
-            "phoenixd reported success with a preimage that does not match the payment hash."));
-    }
-    return result;
-}
-
-// phoenixd pays whatever fee its LSP/trampoline asks: check it after the fact.
-PaymentResult checkedFee(PaymentResult result, int64_t maxFeeMsat)
-{
-    if (result.outcome == PaymentResult::Outcome::Succeeded && result.feeMsat > maxFeeMsat) {
-        result.failureMessage =
-            QStringLiteral("phoenixd cannot cap routing fees: this payment went through with a "
-                           "fee of %1 msat, above the limit of %2 msat.")
-                .arg(result.feeMsat)
-                .arg(maxFeeMsat);
-    }
-    return result;
 }
 
 // lightning-kmp FinalFailure texts for a node that already has this payment hash.
@@ -253,7 +230,9 @@ CallHandle PhoenixdNode::pay(const PayRequest& payRequest, std::function<void(Pa
     const QByteArray hash = payRequest.paymentHash;
     const int64_t maxFeeMsat = payRequest.maxFeeMsat;
     auto finish = [finished, done, outer, hash, maxFeeMsat](PaymentResult result) {
-        result = checkedFee(checkedPreimage(std::move(result), hash), maxFeeMsat);
+        result =
+            noteFeeOverLimit(requirePreimageOf(std::move(result), hash, QStringLiteral("phoenixd")),
+                             maxFeeMsat, QStringLiteral("phoenixd"));
         if (!std::exchange(*finished, true) && !outer.cancelled()) {
             done(std::move(result));
         }
@@ -302,7 +281,8 @@ CallHandle PhoenixdNode::pay(const PayRequest& payRequest, std::function<void(Pa
                 result.preimage = QByteArray::fromHex(preimageHex.toLatin1());
                 // Truncated to sats here; the lookup below has the msat value.
                 result.feeMsat = json.value(QStringLiteral("routingFeeSat")).toInteger() * 1000;
-                if (checkedPreimage(result, hash).outcome != PaymentResult::Outcome::Succeeded) {
+                if (requirePreimageOf(result, hash, QStringLiteral("phoenixd")).outcome !=
+                    PaymentResult::Outcome::Succeeded) {
                     finish(result); // reported as in flight by finish
                     return;
                 }
@@ -370,7 +350,7 @@ CallHandle PhoenixdNode::lookup(const QByteArray& paymentHash,
         auto result = phoenixdOutgoingResult(json.isArray() ? QJsonValue(json.array())
                                                             : QJsonValue(json.object()));
         if (result) {
-            result = checkedPreimage(result.value(), paymentHash);
+            result = requirePreimageOf(result.value(), paymentHash, QStringLiteral("phoenixd"));
         }
         done(std::move(result));
     });
