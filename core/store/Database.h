@@ -90,7 +90,6 @@ public:
     int64_t lastInsertId() const;
     int changes() const;
 
-
     Error lastError(const char* context) const;
     // The linked SQLCipher's major version (3 on Debian 12).
     static int sqlcipherMajorVersion();
