@@ -259,8 +259,11 @@ Result<node::NodeSettings> settingsFromArguments(const QStringList& arguments)
         return settings;
     }
     if (settings.backend == QLatin1String("demo")) {
-        return R::failure(QStringLiteral("node_backend_unavailable"),
-                          QStringLiteral("The demo node is not available in this build yet."));
+        if (!rest.isEmpty()) {
+            return R(usage(QStringLiteral("node set demo takes no options.")));
+        }
+        settings.settings.insert(QStringLiteral("simulated_funds"), true);
+        return settings;
     }
     return R(usage(QStringLiteral("Unknown backend '%1' (lnd, cln, lnbits, phoenixd, nwc, demo).")
                        .arg(settings.backend)));

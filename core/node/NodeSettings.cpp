@@ -1,6 +1,7 @@
 #include "core/node/NodeSettings.h"
 
 #include "core/node/ClnNode.h"
+#include "core/node/DemoNode.h"
 #include "core/node/LnbitsNode.h"
 #include "core/node/LndNode.h"
 #include "core/node/NwcNode.h"
@@ -158,6 +159,10 @@ Result<std::unique_ptr<LightningNode>> createNode(const NodeSettings& settings)
                 QStringLiteral("The phoenixd settings need an http:// URL and the http password."));
         }
         return R(std::unique_ptr<LightningNode>(new PhoenixdNode(std::move(config))));
+    }
+    if (settings.backend == QLatin1String("demo")) {
+        // Simulated funds that start afresh with each process; it pays only the demo payee.
+        return R(std::unique_ptr<LightningNode>(new DemoNode(std::make_shared<DemoLedger>())));
     }
     return R::failure(
         QStringLiteral("node_backend_unavailable"),

@@ -1,10 +1,12 @@
 #include "core/crypto/Digest.h"
 #include "core/crypto/Nip44.h"
 #include "core/crypto/Schnorr.h"
+#include "core/node/DemoNode.h"
 #include "core/node/LndNode.h"
 #include "core/protocol/Bolt11.h"
 #include "core/protocol/NostrEvent.h"
 #include "tests/integration/ClnFixture.h"
+#include "tests/integration/DemoFixture.h"
 #include "tests/integration/LnbitsFixture.h"
 #include "tests/integration/LndFixture.h"
 #include "tests/integration/NwcFixture.h"
@@ -36,6 +38,10 @@ QList<std::pair<QString, test::NodeFixtureFactory>> fixtures()
         {QStringLiteral("lnd"),
          [] {
              return std::make_unique<test::LndFixture>();
+         }},
+        {QStringLiteral("demo"),
+         [] {
+             return std::make_unique<test::DemoFixture>();
          }},
         {QStringLiteral("nwc"),
          [] {
@@ -120,6 +126,25 @@ private:
     std::unique_ptr<LightningNode> m_node;
     QRandomGenerator m_random{0};
 
+    // An invoice the backend under test can pay: its own payee's when it has one (demo).
+    TestInvoice invoiceFor(int64_t amountMsat = 21'000)
+    {
+        if (auto issued = m_fixture->issueInvoice(amountMsat)) {
+            return TestInvoice{issued->text, issued->paymentHash, issued->preimage};
+        }
+        return makeInvoice(m_random, amountMsat);
+    }
+
+    // Skips the current row when the fixture cannot produce `behaviour`.
+    bool setBehaviourOrSkip(NodeFixture::PayBehaviour behaviour)
+    {
+        if (!m_fixture->supports(behaviour)) {
+            return false;
+        }
+        m_fixture->setPayBehaviour(behaviour);
+        return true;
+    }
+
     void addBackendRows()
     {
         QTest::addColumn<QString>("backend");
@@ -175,7 +200,7 @@ private Q_SLOTS:
     void paySucceedsWithItsPreimage_data() { addBackendRows(); }
     void paySucceedsWithItsPreimage()
     {
-        const TestInvoice invoice = makeInvoice(m_random);
+        const TestInvoice invoice = invoiceFor();
         m_fixture->registerPreimage(invoice.preimage);
         auto result =
             await<PaymentResult>([&](auto done) { m_node->pay(payRequest(invoice), done); });
@@ -189,8 +214,10 @@ private Q_SLOTS:
     void payFailsDefinitely_data() { addBackendRows(); }
     void payFailsDefinitely()
     {
-        const TestInvoice invoice = makeInvoice(m_random);
-        m_fixture->setPayBehaviour(NodeFixture::PayBehaviour::Fail);
+        const TestInvoice invoice = invoiceFor();
+        if (!setBehaviourOrSkip(NodeFixture::PayBehaviour::Fail)) {
+            QSKIP("this backend cannot simulate that");
+        }
         auto result =
             await<PaymentResult>([&](auto done) { m_node->pay(payRequest(invoice), done); });
         QVERIFY(result);
@@ -203,7 +230,7 @@ private Q_SLOTS:
     void secondPayOfAHashIsNotASecondPayment_data() { addBackendRows(); }
     void secondPayOfAHashIsNotASecondPayment()
     {
-        const TestInvoice invoice = makeInvoice(m_random);
+        const TestInvoice invoice = invoiceFor();
         m_fixture->registerPreimage(invoice.preimage);
         QVERIFY(await<PaymentResult>([&](auto done) { m_node->pay(payRequest(invoice), done); }));
         auto again =
@@ -220,8 +247,10 @@ private Q_SLOTS:
     void uncertainErrorIsInFlightUntilLookup_data() { addBackendRows(); }
     void uncertainErrorIsInFlightUntilLookup()
     {
-        const TestInvoice invoice = makeInvoice(m_random);
-        m_fixture->setPayBehaviour(NodeFixture::PayBehaviour::UncertainError);
+        const TestInvoice invoice = invoiceFor();
+        if (!setBehaviourOrSkip(NodeFixture::PayBehaviour::UncertainError)) {
+            QSKIP("this backend cannot simulate that");
+        }
         auto result =
             await<PaymentResult>([&](auto done) { m_node->pay(payRequest(invoice), done); });
         QVERIFY(result);
@@ -246,10 +275,12 @@ private Q_SLOTS:
     void droppedConnectionIsInFlightThenReconciled()
     {
         QFETCH(bool, succeeds);
-        const TestInvoice invoice = makeInvoice(m_random);
+        const TestInvoice invoice = invoiceFor();
         m_fixture->registerPreimage(invoice.preimage);
-        m_fixture->setPayBehaviour(succeeds ? NodeFixture::PayBehaviour::DropThenSucceed
-                                            : NodeFixture::PayBehaviour::DropThenFail);
+        if (!setBehaviourOrSkip(succeeds ? NodeFixture::PayBehaviour::DropThenSucceed
+                                         : NodeFixture::PayBehaviour::DropThenFail)) {
+            QSKIP("this backend has no connection to drop");
+        }
         auto result =
             await<PaymentResult>([&](auto done) { m_node->pay(payRequest(invoice), done); });
         QVERIFY(result);
@@ -277,8 +308,10 @@ private Q_SLOTS:
     void slowNodeIsInFlightAfterTheTimeout_data() { addBackendRows(); }
     void slowNodeIsInFlightAfterTheTimeout()
     {
-        const TestInvoice invoice = makeInvoice(m_random);
-        m_fixture->setPayBehaviour(NodeFixture::PayBehaviour::Hang);
+        const TestInvoice invoice = invoiceFor();
+        if (!setBehaviourOrSkip(NodeFixture::PayBehaviour::Hang)) {
+            QSKIP("this backend cannot simulate that");
+        }
         auto result = await<PaymentResult>(
             [&](auto done) { m_node->pay(payRequest(invoice, std::chrono::seconds(1)), done); });
         QVERIFY(result);
@@ -288,8 +321,10 @@ private Q_SLOTS:
     void successWithAForeignPreimageIsNotSuccess_data() { addBackendRows(); }
     void successWithAForeignPreimageIsNotSuccess()
     {
-        const TestInvoice invoice = makeInvoice(m_random);
-        m_fixture->setPayBehaviour(NodeFixture::PayBehaviour::WrongPreimage);
+        const TestInvoice invoice = invoiceFor();
+        if (!setBehaviourOrSkip(NodeFixture::PayBehaviour::WrongPreimage)) {
+            QSKIP("this backend cannot simulate that");
+        }
         auto result =
             await<PaymentResult>([&](auto done) { m_node->pay(payRequest(invoice), done); });
         QVERIFY(result);
@@ -300,10 +335,13 @@ private Q_SLOTS:
     void wrongCredentialsAreUnauthorized()
     {
         auto node = m_fixture->nodeWithWrongCredentials();
+        if (!node) {
+            QSKIP("this backend has no credentials");
+        }
         auto info = await<Result<NodeInfo>>([&](auto done) { node->info(done); });
         QVERIFY(info && !info->ok());
         QCOMPARE(info->error().code, QLatin1String(node_error::kUnauthorized));
-        const TestInvoice invoice = makeInvoice(m_random);
+        const TestInvoice invoice = invoiceFor();
         m_fixture->registerPreimage(invoice.preimage);
         auto result =
             await<PaymentResult>([&](auto done) { node->pay(payRequest(invoice), done); });
@@ -329,10 +367,13 @@ private Q_SLOTS:
     void unreachableNode()
     {
         auto node = m_fixture->nodeAfterShutdown();
+        if (!node) {
+            QSKIP("this backend runs in process");
+        }
         auto info = await<Result<NodeInfo>>([&](auto done) { node->info(done); });
         QVERIFY(info && !info->ok());
         QCOMPARE(info->error().code, QLatin1String(node_error::kUnreachable));
-        const TestInvoice invoice = makeInvoice(m_random);
+        const TestInvoice invoice = invoiceFor();
         auto result =
             await<PaymentResult>([&](auto done) { node->pay(payRequest(invoice), done); });
         QVERIFY(result);
@@ -539,6 +580,36 @@ private Q_SLOTS:
         QVERIFY(balance && balance->ok());
         // /getbalance truncates to sats: the msat part is not knowable through phoenixd's API.
         QCOMPARE(balance->value().spendableMsat, 123'456'000);
+    }
+
+    // The demo node pays only the demo payee, from its simulated balance.
+    void demoPaysOnlyItsPayeeFromSimulatedFunds()
+    {
+        auto ledger = std::make_shared<DemoLedger>(50'000);
+        DemoNode node(ledger);
+        const auto issued = ledger->issueInvoice(21'000, QStringLiteral("demo"));
+        auto paid = await<PaymentResult>([&](auto done) {
+            PayRequest request;
+            request.invoice = issued.invoice;
+            request.paymentHash = issued.paymentHash;
+            node.pay(request, done);
+        });
+        QCOMPARE(paid->outcome, PaymentResult::Outcome::Succeeded);
+        QCOMPARE(ledger->balanceMsat(), 29'000);
+        const TestInvoice foreign = makeInvoice(m_random);
+        auto refused =
+            await<PaymentResult>([&](auto done) { node.pay(payRequest(foreign), done); });
+        QCOMPARE(refused->outcome, PaymentResult::Outcome::Failed);
+        QCOMPARE(refused->failureCode, QStringLiteral("no_route"));
+        const auto tooExpensive = ledger->issueInvoice(30'000, QStringLiteral("demo"));
+        auto poor = await<PaymentResult>([&](auto done) {
+            PayRequest request;
+            request.invoice = tooExpensive.invoice;
+            request.paymentHash = tooExpensive.paymentHash;
+            node.pay(request, done);
+        });
+        QCOMPARE(poor->failureCode, QStringLiteral("insufficient_balance"));
+        QCOMPARE(ledger->balanceMsat(), 29'000);
     }
 
     // LND specifics beyond the shared contract.

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace l402::test {
 
@@ -32,12 +33,25 @@ public:
     [[nodiscard]] virtual bool start() = 0;
 
     // Backends configured correctly, with wrong credentials, and (for TLS backends) trusting
-    // a certificate other than the double's (nullptr when the backend has no such notion).
+    // a certificate other than the double's (nullptr when the backend has no such notion, as
+    // for the demo node's credentials or an in-process node's shutdown).
     virtual std::unique_ptr<node::LightningNode> node() = 0;
     virtual std::unique_ptr<node::LightningNode> nodeWithWrongCredentials() = 0;
     virtual std::unique_ptr<node::LightningNode> nodeWithWrongCertificate() = 0;
     // Stops the double and returns a node pointed at where it was.
     virtual std::unique_ptr<node::LightningNode> nodeAfterShutdown() = 0;
+
+    // Behaviours a fixture cannot produce (the demo node has no transport to drop) are
+    // skipped by the tests that need them.
+    virtual bool supports(PayBehaviour) const { return true; }
+    // An invoice this backend's payee issues, when the backend can only pay its own payee
+    // (the demo node); nullopt lets the test sign its own.
+    struct Invoice {
+        QString text;
+        QByteArray paymentHash;
+        QByteArray preimage;
+    };
+    virtual std::optional<Invoice> issueInvoice(int64_t /*amountMsat*/) { return std::nullopt; }
 
     virtual void registerPreimage(const QByteArray& preimage) = 0;
     virtual void setPayBehaviour(PayBehaviour behaviour) = 0;
