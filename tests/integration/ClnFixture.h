@@ -54,6 +54,11 @@ public:
         m_cln.setPayBehaviour(map.value(int(behaviour)));
     }
     void setBalanceMsat(int64_t msat) override { m_cln.setBalanceMsat(msat); }
+    bool settlePending(const QByteArray& paymentHash, bool succeed) override
+    {
+        m_cln.settle(paymentHash, succeed);
+        return true;
+    }
     int paymentsMade(const QByteArray& paymentHash) const override
     {
         return m_cln.attempts(paymentHash);

@@ -67,6 +67,11 @@ public:
         m_lnbits.setPayBehaviour(map.value(int(behaviour)));
     }
     void setBalanceMsat(int64_t msat) override { m_lnbits.setBalanceMsat(msat); }
+    bool settlePending(const QByteArray& paymentHash, bool succeed) override
+    {
+        m_lnbits.settle(paymentHash, succeed);
+        return true;
+    }
     int paymentsMade(const QByteArray& paymentHash) const override
     {
         return m_lnbits.attempts(paymentHash);

@@ -51,6 +51,11 @@ public:
         m_lnd.setPayBehaviour(map.value(int(behaviour)));
     }
     void setBalanceMsat(int64_t msat) override { m_lnd.setBalanceMsat(msat); }
+    bool settlePending(const QByteArray& paymentHash, bool succeed) override
+    {
+        m_lnd.settle(paymentHash, succeed);
+        return true;
+    }
     int paymentsMade(const QByteArray& paymentHash) const override
     {
         return m_lnd.payments().contains(paymentHash) ? 1 : 0;

@@ -53,6 +53,17 @@ public:
     };
     virtual std::optional<Invoice> issueInvoice(int64_t /*amountMsat*/) { return std::nullopt; }
 
+    // Ends a payment the node still holds pending (after PayBehaviour::Hang); false when the
+    // fixture cannot (the demo node never leaves a payment pending).
+    virtual bool settlePending(const QByteArray& /*paymentHash*/, bool /*succeed*/)
+    {
+        return false;
+    }
+
+    // Whether a second pay of a pending hash reports the end itself (true), or only "in
+    // flight" and leaves it to the lookup (NWC has no way to follow a payment).
+    virtual bool followsPendingPayments() const { return true; }
+
     virtual void registerPreimage(const QByteArray& preimage) = 0;
     virtual void setPayBehaviour(PayBehaviour behaviour) = 0;
     virtual void setBalanceMsat(int64_t msat) = 0;

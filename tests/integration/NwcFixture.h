@@ -65,6 +65,12 @@ public:
         m_wallet.setPayBehaviour(map.value(int(behaviour)));
     }
     void setBalanceMsat(int64_t msat) override { m_wallet.setBalanceMsat(msat); }
+    bool followsPendingPayments() const override { return false; }
+    bool settlePending(const QByteArray& paymentHash, bool succeed) override
+    {
+        m_wallet.settle(paymentHash, succeed);
+        return true;
+    }
     int paymentsMade(const QByteArray& paymentHash) const override
     {
         return m_wallet.paymentsMade(paymentHash);

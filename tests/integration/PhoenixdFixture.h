@@ -52,6 +52,11 @@ public:
         m_phoenixd.setPayBehaviour(map.value(int(behaviour)));
     }
     void setBalanceMsat(int64_t msat) override { m_phoenixd.setBalanceMsat(msat); }
+    bool settlePending(const QByteArray& paymentHash, bool succeed) override
+    {
+        m_phoenixd.settle(paymentHash, succeed);
+        return true;
+    }
     int paymentsMade(const QByteArray& paymentHash) const override
     {
         return m_phoenixd.attempts(paymentHash);

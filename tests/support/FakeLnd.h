@@ -57,13 +57,14 @@ public:
     QHash<QByteArray, Payment> payments() const { return m_payments; }
     // Every violation of how a client must call LND (missing fee limit, timeout...).
     QStringList violations() const { return m_violations; }
+    // Ends a payment still in flight, as the network eventually does.
+    void settle(const QByteArray& hash, bool succeed);
 
 private:
     bool authorized(const FakeRequest& request, FakeResponder& responder);
     void handleSend(const FakeRequest& request, FakeResponder& responder);
     void handleTrack(const FakeRequest& request, FakeResponder& responder);
     QJsonObject paymentJson(const QByteArray& hash, const Payment& payment) const;
-    void settle(const QByteArray& hash, bool succeed);
 
     FakeHttpServer m_server;
     GeneratedCertificate m_certificate;

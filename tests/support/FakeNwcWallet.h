@@ -93,6 +93,8 @@ public:
     // The scheme each request used ("nip44_v2" or "nip04"), in order.
     QStringList requestEncryptions() const { return m_requestEncryptions; }
     qint64 balanceMsat() const { return m_balanceMsat; }
+    // Ends a payment still pending, as the wallet's node eventually does.
+    void settle(const QByteArray& hash, bool succeed);
     static QString alias() { return QStringLiteral("fake-nwc"); }
 
 private:
@@ -106,7 +108,6 @@ private:
     QJsonObject lookupInvoice(const QJsonObject& params) const;
     void respond(const QString& requestId, const QString& clientHex, bool nip44,
                  const QJsonObject& body);
-    void settle(const QByteArray& hash, bool succeed);
     static QJsonObject errorBody(const QString& method, const QString& code,
                                  const QString& message);
 
