@@ -306,8 +306,7 @@ private Q_SLOTS:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        QTest::ignoreMessage(QtWarningMsg,
-                             "FakeHttpServer: unparseable request (HPE_INVALID_METHOD)");
+        QTest::ignoreMessage(QtWarningMsg, "HttpServer: unparseable request (HPE_INVALID_METHOD)");
         const QByteArray received =
             rawExchange(server.port(), QByteArrayLiteral("HELLO WORLD\r\n\r\n"));
         QVERIFY2(received.startsWith("HTTP/1.1 400 Bad Request\r\n"), received.constData());
@@ -381,7 +380,7 @@ private Q_SLOTS:
         QCOMPARE(reply->error(), QNetworkReply::NoError);
         QCOMPARE(lines.at(1), QByteArray("{\"result\":{\"status\":\"SUCCEEDED\"}}"));
         QVERIFY(!stream.isCurrent());
-        QTest::ignoreMessage(QtWarningMsg, "FakeHttpServer: chunk ignored, no stream is open");
+        QTest::ignoreMessage(QtWarningMsg, "HttpServer: chunk ignored, no stream is open");
         stream.writeChunk("ignored"); // a stale responder writes nothing
         reply->deleteLater();
     }

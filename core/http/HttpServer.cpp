@@ -1,16 +1,15 @@
-#include "tests/support/FakeHttpServer.h"
+#include "core/http/HttpServer.h"
 
 #include <QJsonObject>
 #include <QSslServer>
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
-#include <QTest>
 #include <QTimer>
 
 #include <http_parser.h>
 
-namespace l402::test {
+namespace l402::http {
 
 namespace {
 
@@ -105,26 +104,26 @@ QByteArray reasonPhrase(int status)
     }
 }
 
-void streamStep(FakeResponder& responder, const QList<QByteArray>& chunks, qsizetype index,
-                std::chrono::milliseconds interval, FakeResponder::StreamEnd end)
+void streamStep(HttpResponder& responder, const QList<QByteArray>& chunks, qsizetype index,
+                std::chrono::milliseconds interval, HttpResponder::StreamEnd end)
 {
     if (index < chunks.size()) {
         responder.writeChunk(chunks.at(index));
     }
     if (index + 1 < chunks.size()) {
-        responder.later(interval, [chunks, index, interval, end](FakeResponder& next) {
+        responder.later(interval, [chunks, index, interval, end](HttpResponder& next) {
             streamStep(next, chunks, index + 1, interval, end);
         });
         return;
     }
     switch (end) {
-    case FakeResponder::StreamEnd::Finish:
+    case HttpResponder::StreamEnd::Finish:
         responder.finishStream();
         break;
-    case FakeResponder::StreamEnd::CloseAbruptly:
+    case HttpResponder::StreamEnd::CloseAbruptly:
         responder.closeAbruptly();
         break;
-    case FakeResponder::StreamEnd::StayOpen:
+    case HttpResponder::StreamEnd::StayOpen:
         break;
     }
 }
@@ -135,9 +134,9 @@ namespace detail {
 
 // One accepted connection: feeds bytes to http-parser, queues whole requests, hands them to
 // the server's handlers one at a time and frames what the responder writes.
-class FakeHttpConnection final : public QObject {
+class HttpConnection final : public QObject {
 public:
-    FakeHttpConnection(FakeHttpServer* server, QTcpSocket* socket, quint64 id)
+    HttpConnection(HttpServer* server, QTcpSocket* socket, quint64 id)
         : m_server(server)
         , m_socket(socket)
         , m_id(id)
@@ -160,7 +159,7 @@ public:
             Qt::QueuedConnection);
     }
 
-    ~FakeHttpConnection() override
+    ~HttpConnection() override
     {
         QObject::disconnect(m_socket, nullptr, this, nullptr);
         m_socket->abort();
@@ -178,7 +177,7 @@ public:
     void reply(quint64 exchange, int status, const HttpHeaders& headers, const QByteArray& body)
     {
         if (!isCurrent(exchange) || m_state != State::Awaiting) {
-            qWarning("FakeHttpServer: reply ignored, the request was already answered");
+            qWarning("HttpServer: reply ignored, the request was already answered");
             return;
         }
         HttpHeaders all = headers;
@@ -199,7 +198,7 @@ public:
     void startStream(quint64 exchange, int status, const HttpHeaders& headers)
     {
         if (!isCurrent(exchange) || m_state != State::Awaiting) {
-            qWarning("FakeHttpServer: stream ignored, the request was already answered");
+            qWarning("HttpServer: stream ignored, the request was already answered");
             return;
         }
         HttpHeaders all = headers;
@@ -219,7 +218,7 @@ public:
     void writeChunk(quint64 exchange, const QByteArray& data)
     {
         if (!isCurrent(exchange) || m_state != State::Streaming) {
-            qWarning("FakeHttpServer: chunk ignored, no stream is open");
+            qWarning("HttpServer: chunk ignored, no stream is open");
             return;
         }
         if (!m_bodyAllowed || data.isEmpty()) {
@@ -239,7 +238,7 @@ public:
     void finishStream(quint64 exchange)
     {
         if (!isCurrent(exchange) || m_state != State::Streaming) {
-            qWarning("FakeHttpServer: finish ignored, no stream is open");
+            qWarning("HttpServer: finish ignored, no stream is open");
             return;
         }
         if (m_chunked && m_bodyAllowed) {
@@ -292,14 +291,14 @@ private:
     enum class State { Idle, Awaiting, Streaming, Raw, Closing, Closed };
 
     struct Pending {
-        FakeRequest request;
+        HttpRequest request;
         bool keepAlive = true;
         bool isHead = false;
     };
 
-    static FakeHttpConnection* self(http_parser* parser)
+    static HttpConnection* self(http_parser* parser)
     {
-        return static_cast<FakeHttpConnection*>(parser->data);
+        return static_cast<HttpConnection*>(parser->data);
     }
 
     static const http_parser_settings& parserSettings()
@@ -307,13 +306,13 @@ private:
         static const http_parser_settings settings = [] {
             http_parser_settings s;
             http_parser_settings_init(&s);
-            s.on_message_begin = &FakeHttpConnection::onMessageBegin;
-            s.on_url = &FakeHttpConnection::onUrl;
-            s.on_header_field = &FakeHttpConnection::onHeaderField;
-            s.on_header_value = &FakeHttpConnection::onHeaderValue;
-            s.on_headers_complete = &FakeHttpConnection::onHeadersComplete;
-            s.on_body = &FakeHttpConnection::onBody;
-            s.on_message_complete = &FakeHttpConnection::onMessageComplete;
+            s.on_message_begin = &HttpConnection::onMessageBegin;
+            s.on_url = &HttpConnection::onUrl;
+            s.on_header_field = &HttpConnection::onHeaderField;
+            s.on_header_value = &HttpConnection::onHeaderValue;
+            s.on_headers_complete = &HttpConnection::onHeadersComplete;
+            s.on_body = &HttpConnection::onBody;
+            s.on_message_complete = &HttpConnection::onMessageComplete;
             return s;
         }();
         return settings;
@@ -321,8 +320,8 @@ private:
 
     static int onMessageBegin(http_parser* parser)
     {
-        FakeHttpConnection* connection = self(parser);
-        connection->m_parsing = FakeRequest{};
+        HttpConnection* connection = self(parser);
+        connection->m_parsing = HttpRequest{};
         connection->m_field.clear();
         connection->m_value.clear();
         connection->m_lastWasValue = false;
@@ -337,7 +336,7 @@ private:
 
     static int onHeaderField(http_parser* parser, const char* at, size_t length)
     {
-        FakeHttpConnection* connection = self(parser);
+        HttpConnection* connection = self(parser);
         if (connection->m_lastWasValue) {
             connection->flushHeader();
         }
@@ -347,7 +346,7 @@ private:
 
     static int onHeaderValue(http_parser* parser, const char* at, size_t length)
     {
-        FakeHttpConnection* connection = self(parser);
+        HttpConnection* connection = self(parser);
         connection->m_value.append(at, static_cast<qsizetype>(length));
         connection->m_lastWasValue = true;
         return 0;
@@ -355,9 +354,9 @@ private:
 
     static int onHeadersComplete(http_parser* parser)
     {
-        FakeHttpConnection* connection = self(parser);
+        HttpConnection* connection = self(parser);
         connection->flushHeader();
-        FakeRequest& request = connection->m_parsing;
+        HttpRequest& request = connection->m_parsing;
         request.method = QByteArray(http_method_str(static_cast<http_method>(parser->method)));
         request.httpMinor = parser->http_minor;
         // Say "go on" only when the connection is free, or the interim response would land
@@ -378,10 +377,10 @@ private:
 
     static int onMessageComplete(http_parser* parser)
     {
-        FakeHttpConnection* connection = self(parser);
+        HttpConnection* connection = self(parser);
         Pending pending;
         pending.request = std::move(connection->m_parsing);
-        FakeRequest& request = pending.request;
+        HttpRequest& request = pending.request;
         const QUrl url = QUrl::fromEncoded(request.target);
         request.path = url.path(QUrl::FullyDecoded);
         request.query = QUrlQuery(url);
@@ -390,7 +389,7 @@ private:
         pending.keepAlive = http_should_keep_alive(parser) != 0;
         pending.isHead = request.method == "HEAD";
         connection->m_arrived.append(std::move(pending));
-        connection->m_parsing = FakeRequest{};
+        connection->m_parsing = HttpRequest{};
         return 0;
     }
 
@@ -423,7 +422,7 @@ private:
         }
         if (error != HPE_OK || m_parser.upgrade || parsed != static_cast<size_t>(data.size())) {
             m_parseFailed = true;
-            qWarning("FakeHttpServer: unparseable request (%s)", http_errno_name(error));
+            qWarning("HttpServer: unparseable request (%s)", http_errno_name(error));
             if (m_state == State::Idle && m_queue.isEmpty()) {
                 m_socket->write(QByteArrayLiteral("HTTP/1.1 400 Bad Request\r\nContent-Length: "
                                                   "0\r\nConnection: close\r\n\r\n"));
@@ -460,11 +459,11 @@ private:
             m_current = m_queue.takeFirst();
             ++m_exchange;
             m_state = State::Awaiting;
-            const FakeHttpServer::Handler handler =
-                m_server ? m_server->handlerFor(m_current.request) : FakeHttpServer::Handler{};
-            FakeResponder responder(this, m_exchange);
+            const HttpServer::Handler handler =
+                m_server ? m_server->handlerFor(m_current.request) : HttpServer::Handler{};
+            HttpResponder responder(this, m_exchange);
             if (handler) {
-                const FakeRequest request = m_current.request;
+                const HttpRequest request = m_current.request;
                 handler(request, responder);
             }
         }
@@ -509,11 +508,11 @@ private:
         return out;
     }
 
-    FakeHttpServer* m_server;
+    HttpServer* m_server;
     QTcpSocket* m_socket;
     const quint64 m_id;
     http_parser m_parser{};
-    FakeRequest m_parsing;
+    HttpRequest m_parsing;
     QByteArray m_field;
     QByteArray m_value;
     bool m_lastWasValue = false;
@@ -532,9 +531,9 @@ private:
 
 } // namespace detail
 
-// --- FakeRequest ---------------------------------------------------------------------------
+// --- HttpRequest ---------------------------------------------------------------------------
 
-QList<QByteArray> FakeRequest::headerValues(QByteArrayView name) const
+QList<QByteArray> HttpRequest::headerValues(QByteArrayView name) const
 {
     QList<QByteArray> values;
     for (const auto& [field, value] : headers) {
@@ -545,17 +544,17 @@ QList<QByteArray> FakeRequest::headerValues(QByteArrayView name) const
     return values;
 }
 
-QByteArray FakeRequest::header(QByteArrayView name) const
+QByteArray HttpRequest::header(QByteArrayView name) const
 {
     return headerValues(name).join(", ");
 }
 
-bool FakeRequest::hasHeader(QByteArrayView name) const
+bool HttpRequest::hasHeader(QByteArrayView name) const
 {
     return hasField(headers, name);
 }
 
-std::optional<BasicCredentials> FakeRequest::basicCredentials(QByteArrayView headerName) const
+std::optional<BasicCredentials> HttpRequest::basicCredentials(QByteArrayView headerName) const
 {
     const QByteArray value = header(headerName).trimmed();
     const qsizetype space = value.indexOf(' ');
@@ -576,32 +575,32 @@ std::optional<BasicCredentials> FakeRequest::basicCredentials(QByteArrayView hea
                             QString::fromUtf8(pair.mid(colon + 1))};
 }
 
-QJsonDocument FakeRequest::json() const
+QJsonDocument HttpRequest::json() const
 {
     return QJsonDocument::fromJson(body);
 }
 
-// --- FakeResponder -------------------------------------------------------------------------
+// --- HttpResponder -------------------------------------------------------------------------
 
-FakeResponder::FakeResponder() = default;
-FakeResponder::FakeResponder(const FakeResponder&) = default;
-FakeResponder& FakeResponder::operator=(const FakeResponder&) = default;
-FakeResponder::~FakeResponder() = default;
+HttpResponder::HttpResponder() = default;
+HttpResponder::HttpResponder(const HttpResponder&) = default;
+HttpResponder& HttpResponder::operator=(const HttpResponder&) = default;
+HttpResponder::~HttpResponder() = default;
 
-FakeResponder::FakeResponder(detail::FakeHttpConnection* connection, quint64 exchange)
+HttpResponder::HttpResponder(detail::HttpConnection* connection, quint64 exchange)
     : m_connection(connection)
     , m_exchange(exchange)
 {
 }
 
-void FakeResponder::reply(int status, const HttpHeaders& headers, const QByteArray& body)
+void HttpResponder::reply(int status, const HttpHeaders& headers, const QByteArray& body)
 {
     if (m_connection) {
         m_connection->reply(m_exchange, status, headers, body);
     }
 }
 
-void FakeResponder::replyJson(int status, const QJsonDocument& json, const HttpHeaders& headers)
+void HttpResponder::replyJson(int status, const QJsonDocument& json, const HttpHeaders& headers)
 {
     HttpHeaders all = headers;
     if (!hasField(all, "Content-Type")) {
@@ -610,15 +609,15 @@ void FakeResponder::replyJson(int status, const QJsonDocument& json, const HttpH
     reply(status, all, json.toJson(QJsonDocument::Compact));
 }
 
-void FakeResponder::replyAfter(std::chrono::milliseconds delay, int status,
+void HttpResponder::replyAfter(std::chrono::milliseconds delay, int status,
                                const HttpHeaders& headers, const QByteArray& body)
 {
-    later(delay, [status, headers, body](FakeResponder& responder) {
+    later(delay, [status, headers, body](HttpResponder& responder) {
         responder.reply(status, headers, body);
     });
 }
 
-void FakeResponder::later(std::chrono::milliseconds delay, std::function<void(FakeResponder&)> step)
+void HttpResponder::later(std::chrono::milliseconds delay, std::function<void(HttpResponder&)> step)
 {
     if (!isCurrent()) {
         return;
@@ -632,28 +631,28 @@ void FakeResponder::later(std::chrono::milliseconds delay, std::function<void(Fa
                        });
 }
 
-void FakeResponder::startStream(int status, const HttpHeaders& headers)
+void HttpResponder::startStream(int status, const HttpHeaders& headers)
 {
     if (m_connection) {
         m_connection->startStream(m_exchange, status, headers);
     }
 }
 
-void FakeResponder::writeChunk(const QByteArray& data)
+void HttpResponder::writeChunk(const QByteArray& data)
 {
     if (m_connection) {
         m_connection->writeChunk(m_exchange, data);
     }
 }
 
-void FakeResponder::finishStream()
+void HttpResponder::finishStream()
 {
     if (m_connection) {
         m_connection->finishStream(m_exchange);
     }
 }
 
-void FakeResponder::streamChunks(int status, const HttpHeaders& headers,
+void HttpResponder::streamChunks(int status, const HttpHeaders& headers,
                                  const QList<QByteArray>& chunks,
                                  std::chrono::milliseconds interval, StreamEnd end)
 {
@@ -661,42 +660,42 @@ void FakeResponder::streamChunks(int status, const HttpHeaders& headers,
     streamStep(*this, chunks, 0, interval, end);
 }
 
-void FakeResponder::sendRaw(const QByteArray& bytes)
+void HttpResponder::sendRaw(const QByteArray& bytes)
 {
     if (m_connection) {
         m_connection->sendRaw(m_exchange, bytes);
     }
 }
 
-void FakeResponder::closeAbruptly()
+void HttpResponder::closeAbruptly()
 {
     if (m_connection) {
         m_connection->closeAbruptly(m_exchange);
     }
 }
 
-void FakeResponder::closeGracefully()
+void HttpResponder::closeGracefully()
 {
     if (m_connection) {
         m_connection->closeGracefully(m_exchange);
     }
 }
 
-bool FakeResponder::isCurrent() const
+bool HttpResponder::isCurrent() const
 {
     return m_connection && m_connection->isCurrent(m_exchange);
 }
 
-bool FakeResponder::isConnected() const
+bool HttpResponder::isConnected() const
 {
     return m_connection && m_connection->isOpen();
 }
 
-// --- FakeHttpServer ------------------------------------------------------------------------
+// --- HttpServer ------------------------------------------------------------------------
 
-FakeHttpServer::FakeHttpServer(QObject* parent)
+HttpServer::HttpServer(QObject* parent)
     : QObject(parent)
-    , m_fallback([](const FakeRequest& request, FakeResponder& responder) {
+    , m_fallback([](const HttpRequest& request, HttpResponder& responder) {
         const QString message = QStringLiteral("no route for ") +
                                 QString::fromLatin1(request.method) + QLatin1Char(' ') +
                                 request.path;
@@ -707,32 +706,32 @@ FakeHttpServer::FakeHttpServer(QObject* parent)
 {
 }
 
-FakeHttpServer::~FakeHttpServer()
+HttpServer::~HttpServer()
 {
-    const QList<detail::FakeHttpConnection*> connections = std::exchange(m_connections, {});
-    for (detail::FakeHttpConnection* connection : connections) {
+    const QList<detail::HttpConnection*> connections = std::exchange(m_connections, {});
+    for (detail::HttpConnection* connection : connections) {
         connection->detachFromServer();
         delete connection;
     }
     m_server.reset();
 }
 
-bool FakeHttpServer::listen(const QHostAddress& address, quint16 port)
+bool HttpServer::listen(const QHostAddress& address, quint16 port)
 {
     m_tls = false;
     return startListening(address, port);
 }
 
-bool FakeHttpServer::listenTls(const QSslConfiguration& configuration, const QHostAddress& address,
-                               quint16 port)
+bool HttpServer::listenTls(const QSslConfiguration& configuration, const QHostAddress& address,
+                           quint16 port)
 {
     m_tls = true;
     m_tlsConfiguration = configuration;
     return startListening(address, port);
 }
 
-bool FakeHttpServer::listenTls(const QSslCertificate& certificate, const QSslKey& privateKey,
-                               const QList<QSslCertificate>& chain)
+bool HttpServer::listenTls(const QSslCertificate& certificate, const QSslKey& privateKey,
+                           const QList<QSslCertificate>& chain)
 {
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     QList<QSslCertificate> presented{certificate};
@@ -743,7 +742,7 @@ bool FakeHttpServer::listenTls(const QSslCertificate& certificate, const QSslKey
     return listenTls(configuration);
 }
 
-bool FakeHttpServer::startListening(const QHostAddress& address, quint16 port)
+bool HttpServer::startListening(const QHostAddress& address, quint16 port)
 {
     close();
     if (m_tls) {
@@ -760,7 +759,7 @@ bool FakeHttpServer::startListening(const QHostAddress& address, quint16 port)
     connect(m_server.get(), &QTcpServer::pendingConnectionAvailable, this,
             [this] { acceptPending(); });
     if (!m_server->listen(address, port)) {
-        qWarning("FakeHttpServer: cannot listen: %s", qPrintable(m_server->errorString()));
+        qWarning("HttpServer: cannot listen: %s", qPrintable(m_server->errorString()));
         m_server.reset();
         return false;
     }
@@ -769,18 +768,18 @@ bool FakeHttpServer::startListening(const QHostAddress& address, quint16 port)
     return true;
 }
 
-void FakeHttpServer::close()
+void HttpServer::close()
 {
     m_server.reset(); // also ends TLS handshakes in progress
     dropAllConnections();
 }
 
-bool FakeHttpServer::isListening() const
+bool HttpServer::isListening() const
 {
     return m_server && m_server->isListening();
 }
 
-QUrl FakeHttpServer::baseUrl() const
+QUrl HttpServer::baseUrl() const
 {
     QUrl url;
     url.setScheme(m_tls ? QStringLiteral("https") : QStringLiteral("http"));
@@ -789,12 +788,12 @@ QUrl FakeHttpServer::baseUrl() const
     return url;
 }
 
-QUrl FakeHttpServer::url(const QString& pathAndQuery) const
+QUrl HttpServer::url(const QString& pathAndQuery) const
 {
     return QUrl(baseUrl().toString() + pathAndQuery);
 }
 
-void FakeHttpServer::route(const QByteArray& method, const QString& pathPattern, Handler handler)
+void HttpServer::route(const QByteArray& method, const QString& pathPattern, Handler handler)
 {
     for (Route& existing : m_routes) {
         if (existing.method == method && existing.pattern == pathPattern) {
@@ -805,20 +804,20 @@ void FakeHttpServer::route(const QByteArray& method, const QString& pathPattern,
     m_routes.append(Route{method, pathPattern, std::move(handler)});
 }
 
-void FakeHttpServer::removeRoutes()
+void HttpServer::removeRoutes()
 {
     m_routes.clear();
 }
 
-void FakeHttpServer::setFallback(Handler handler)
+void HttpServer::setFallback(Handler handler)
 {
     m_fallback = std::move(handler);
 }
 
-qsizetype FakeHttpServer::requestCount(const QByteArray& method, const QString& path) const
+qsizetype HttpServer::requestCount(const QByteArray& method, const QString& path) const
 {
     qsizetype count = 0;
-    for (const FakeRequest& request : m_requests) {
+    for (const HttpRequest& request : m_requests) {
         if (request.method == method && request.path == path) {
             ++count;
         }
@@ -826,25 +825,20 @@ qsizetype FakeHttpServer::requestCount(const QByteArray& method, const QString& 
     return count;
 }
 
-bool FakeHttpServer::waitForRequests(qsizetype count, int timeoutMs)
-{
-    return QTest::qWaitFor([this, count] { return m_requests.size() >= count; }, timeoutMs);
-}
-
-int FakeHttpServer::openConnections() const
+int HttpServer::openConnections() const
 {
     return static_cast<int>(m_connections.size());
 }
 
-void FakeHttpServer::dropAllConnections()
+void HttpServer::dropAllConnections()
 {
-    const QList<detail::FakeHttpConnection*> connections = m_connections;
-    for (detail::FakeHttpConnection* connection : connections) {
+    const QList<detail::HttpConnection*> connections = m_connections;
+    for (detail::HttpConnection* connection : connections) {
         connection->drop();
     }
 }
 
-void FakeHttpServer::acceptPending()
+void HttpServer::acceptPending()
 {
     while (m_server && m_server->hasPendingConnections()) {
         QTcpSocket* socket = m_server->nextPendingConnection();
@@ -852,11 +846,11 @@ void FakeHttpServer::acceptPending()
             break;
         }
         ++m_connectionsAccepted;
-        m_connections.append(new detail::FakeHttpConnection(this, socket, m_nextConnectionId++));
+        m_connections.append(new detail::HttpConnection(this, socket, m_nextConnectionId++));
     }
 }
 
-FakeHttpServer::Handler FakeHttpServer::handlerFor(const FakeRequest& request) const
+HttpServer::Handler HttpServer::handlerFor(const HttpRequest& request) const
 {
     for (auto it = m_routes.crbegin(); it != m_routes.crend(); ++it) {
         if (!it->method.isEmpty() && it->method != request.method) {
@@ -872,15 +866,17 @@ FakeHttpServer::Handler FakeHttpServer::handlerFor(const FakeRequest& request) c
     return m_fallback;
 }
 
-void FakeHttpServer::record(const FakeRequest& request)
+void HttpServer::record(const HttpRequest& request)
 {
-    m_requests.append(request);
+    if (m_recording) {
+        m_requests.append(request);
+    }
     Q_EMIT requestReceived(request);
 }
 
-void FakeHttpServer::forget(detail::FakeHttpConnection* connection)
+void HttpServer::forget(detail::HttpConnection* connection)
 {
     m_connections.removeOne(connection);
 }
 
-} // namespace l402::test
+} // namespace l402::http
