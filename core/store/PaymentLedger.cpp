@@ -65,8 +65,8 @@ Result<int64_t> PaymentLedger::recordInitiated(const NewPayment& payment)
 {
     auto statement = m_database.prepare(
         "INSERT INTO payments (created_at, updated_at, origin, agent, scheme, invoice, "
-        "payment_hash, amount_msat, fee_limit_msat, status) "
-        "VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'initiated')");
+        "payment_hash, amount_msat, fee_limit_msat, status, credential) "
+        "VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'initiated', ?9)");
     if (!statement) {
         return Result<int64_t>(statement.error());
     }
@@ -78,6 +78,11 @@ Result<int64_t> PaymentLedger::recordInitiated(const NewPayment& payment)
         .bind(6, QByteArrayView(payment.paymentHash))
         .bind(7, payment.amountMsat)
         .bind(8, payment.feeLimitMsat);
+    if (payment.credential.isEmpty()) {
+        statement->bind(9, std::nullopt);
+    } else {
+        statement->bind(9, QByteArrayView(payment.credential));
+    }
     if (auto inserted = statement->run(); !inserted) {
         if (inserted.error().code == QLatin1String(store_error::kConstraint)) {
             auto live = liveAttempt(payment.paymentHash);
@@ -245,6 +250,20 @@ Result<QByteArray> PaymentLedger::preimage(int64_t id)
                                            QStringLiteral("Payment #%1 has no preimage.").arg(id));
     }
     return statement->blob(0);
+}
+
+Result<QByteArray> PaymentLedger::credential(int64_t id)
+{
+    auto statement = m_database.prepare("SELECT credential FROM payments WHERE id = ?1");
+    if (!statement) {
+        return Result<QByteArray>(statement.error());
+    }
+    statement->bind(1, id);
+    auto row = statement->step();
+    if (!row) {
+        return Result<QByteArray>(row.error());
+    }
+    return row.value() ? statement->blob(0) : QByteArray();
 }
 
 } // namespace l402::store

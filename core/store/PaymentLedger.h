@@ -31,6 +31,9 @@ struct NewPayment {
     QByteArray paymentHash;
     int64_t amountMsat = 0;
     int64_t feeLimitMsat = 0;
+    // What the payment buys, kept with the attempt: the L402 macaroon (binary) or the MPP
+    // challenge (JSON). A payment that completes while the wallet is down still yields it.
+    QByteArray credential;
 };
 
 struct PaymentRecord {
@@ -72,6 +75,7 @@ public:
     Result<QList<PaymentRecord>> page(std::optional<int64_t> beforeId, int limit);
     Result<int64_t> count();
     Result<QByteArray> preimage(int64_t id);
+    Result<QByteArray> credential(int64_t id);
 
 private:
     Status transition(int64_t id, const char* sql, const std::function<void(Statement&)>& bind);

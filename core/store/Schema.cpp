@@ -8,7 +8,7 @@ namespace l402::store {
 namespace {
 
 // Append only. Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: the initial schema.
     R"SQL(
 CREATE TABLE settings (
@@ -137,6 +137,16 @@ CREATE TABLE events (
     payment_id INTEGER REFERENCES payments(id)
 );
 CREATE INDEX events_by_time ON events(at);
+)SQL",
+    // 2: the payment engine. What was bought is written with the attempt (so a payment the
+    // node completed while the wallet was down still yields its token), and budget windows
+    // are range scans on time.
+    R"SQL(
+ALTER TABLE payments ADD COLUMN credential BLOB;
+CREATE INDEX payments_by_time ON payments(created_at);
+CREATE INDEX reservations_unlinked ON reservations(payment_id) WHERE released_at IS NULL;
+ALTER TABLE tokens ADD COLUMN agent TEXT;
+CREATE INDEX events_by_origin ON events(origin, at);
 )SQL",
 };
 
