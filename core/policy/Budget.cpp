@@ -1,0 +1,474 @@
+#include "core/policy/Budget.h"
+
+#include "core/util/Money.h"
+
+#include <algorithm>
+
+namespace l402::policy {
+namespace {
+
+using store::Statement;
+using store::Transaction;
+
+QDateTime startOfDay(const QDate& date, const QTimeZone& zone)
+{
+    QDateTime start(date, QTime(0, 0), zone);
+    // Where a DST change skips midnight (e.g. America/Santiago), the day starts at the first
+    // moment that exists.
+    for (int hour = 1; !start.isValid() && hour < 4; ++hour) {
+        start = QDateTime(date, QTime(hour, 0), zone);
+    }
+    return start;
+}
+
+std::optional<int64_t> optionalColumn(const Statement& row, int column)
+{
+    return row.isNull(column) ? std::nullopt : std::optional<int64_t>(row.integer(column));
+}
+
+BudgetRule readRule(const Statement& row)
+{
+    BudgetRule rule;
+    rule.id = row.integer(0);
+    rule.pattern = row.text(1);
+    rule.agent = row.text(2);
+    rule.maxPaymentMsat = optionalColumn(row, 3);
+    rule.dailyMsat = optionalColumn(row, 4);
+    rule.weeklyMsat = optionalColumn(row, 5);
+    rule.monthlyMsat = optionalColumn(row, 6);
+    rule.mode = modeFromName(row.text(7)).value_or(Mode::Ask);
+    rule.askAboveMsat = optionalColumn(row, 8);
+    rule.createdAt = row.integer(9);
+    return rule;
+}
+
+QString sat(int64_t msat)
+{
+    return formatMsatAsSat(static_cast<uint64_t>(std::max<int64_t>(msat, 0)));
+}
+
+} // namespace
+
+QString modeName(Mode mode)
+{
+    switch (mode) {
+    case Mode::Auto:
+        return QStringLiteral("auto");
+    case Mode::Ask:
+        return QStringLiteral("ask");
+    case Mode::Block:
+        return QStringLiteral("block");
+    }
+    return {};
+}
+
+std::optional<Mode> modeFromName(QStringView name)
+{
+    for (const Mode mode : {Mode::Auto, Mode::Ask, Mode::Block}) {
+        if (name.compare(modeName(mode), Qt::CaseInsensitive) == 0) {
+            return mode;
+        }
+    }
+    return std::nullopt;
+}
+
+bool BudgetRule::needsApproval(int64_t amountMsat) const
+{
+    switch (mode) {
+    case Mode::Block:
+        return false;
+    case Mode::Auto:
+        return askAboveMsat && amountMsat > *askAboveMsat;
+    case Mode::Ask:
+        return !askAboveMsat || amountMsat > *askAboveMsat;
+    }
+    return true;
+}
+
+Windows windowsAt(const QDateTime& now, const QTimeZone& zone)
+{
+    const QDate today = now.toTimeZone(zone).date();
+    const QDate monday = today.addDays(1 - today.dayOfWeek());
+    const QDate first(today.year(), today.month(), 1);
+    Windows windows;
+    windows.day = {startOfDay(today, zone), startOfDay(today.addDays(1), zone)};
+    windows.week = {startOfDay(monday, zone), startOfDay(monday.addDays(7), zone)};
+    windows.month = {startOfDay(first, zone), startOfDay(first.addMonths(1), zone)};
+    return windows;
+}
+
+BudgetRule BudgetBook::builtInDefault()
+{
+    BudgetRule rule;
+    rule.pattern = QStringLiteral("*");
+    rule.mode = Mode::Ask;
+    return rule;
+}
+
+Result<QList<BudgetRule>> BudgetBook::rules()
+{
+    using R = Result<QList<BudgetRule>>;
+    auto statement = m_database.prepare(
+        "SELECT id, pattern, agent, max_payment_msat, daily_msat, weekly_msat, monthly_msat, "
+        "mode, ask_above_msat, created_at FROM budget_rules ORDER BY pattern, agent");
+    if (!statement) {
+        return R(statement.error());
+    }
+    QList<BudgetRule> rules;
+    for (;;) {
+        auto row = statement->step();
+        if (!row) {
+            return R(row.error());
+        }
+        if (!row.value()) {
+            return rules;
+        }
+        rules.append(readRule(*statement));
+    }
+}
+
+Result<int64_t> BudgetBook::saveRule(BudgetRule rule)
+{
+    auto pattern = HostPattern::parse(rule.pattern);
+    if (!pattern) {
+        return Result<int64_t>(pattern.error());
+    }
+    for (const auto& amount : {rule.maxPaymentMsat, rule.dailyMsat, rule.weeklyMsat,
+                               rule.monthlyMsat, rule.askAboveMsat}) {
+        if (amount && *amount < 0) {
+            return Result<int64_t>::failure(QStringLiteral("invalid_amount"),
+                                            QStringLiteral("Budget amounts cannot be negative."));
+        }
+    }
+    rule.pattern = pattern->text();
+    auto transaction = Transaction::begin(m_database);
+    if (!transaction) {
+        return Result<int64_t>(transaction.error());
+    }
+    // SQLite 3.15 has no UPSERT: update the rule for this pattern and agent in place (its id,
+    // which reservations point at, stays), or insert it when there is none.
+    auto update = m_database.prepare(
+        "UPDATE budget_rules SET max_payment_msat = ?3, daily_msat = ?4, weekly_msat = ?5, "
+        "monthly_msat = ?6, mode = ?7, ask_above_msat = ?8 WHERE pattern = ?1 AND agent = ?2");
+    if (!update) {
+        return Result<int64_t>(update.error());
+    }
+    update->bind(1, rule.pattern)
+        .bind(2, rule.agent)
+        .bindOptional(3, rule.maxPaymentMsat)
+        .bindOptional(4, rule.dailyMsat)
+        .bindOptional(5, rule.weeklyMsat)
+        .bindOptional(6, rule.monthlyMsat)
+        .bind(7, modeName(rule.mode))
+        .bindOptional(8, rule.askAboveMsat);
+    if (auto done = update->run(); !done) {
+        return Result<int64_t>(done.error());
+    }
+    if (m_database.changes() == 0) {
+        auto insert = m_database.prepare(
+            "INSERT INTO budget_rules (pattern, agent, max_payment_msat, daily_msat, "
+            "weekly_msat, monthly_msat, mode, ask_above_msat, created_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        if (!insert) {
+            return Result<int64_t>(insert.error());
+        }
+        insert->bind(1, rule.pattern)
+            .bind(2, rule.agent)
+            .bindOptional(3, rule.maxPaymentMsat)
+            .bindOptional(4, rule.dailyMsat)
+            .bindOptional(5, rule.weeklyMsat)
+            .bindOptional(6, rule.monthlyMsat)
+            .bind(7, modeName(rule.mode))
+            .bindOptional(8, rule.askAboveMsat)
+            .bind(9, m_clock.nowSeconds());
+        if (auto done = insert->run(); !done) {
+            return Result<int64_t>(done.error());
+        }
+    }
+    auto idOf = m_database.prepare("SELECT id FROM budget_rules WHERE pattern = ?1 AND agent = ?2");
+    if (!idOf) {
+        return Result<int64_t>(idOf.error());
+    }
+    idOf->bind(1, rule.pattern).bind(2, rule.agent);
+    if (auto row = idOf->step(); !row || !row.value()) {
+        return Result<int64_t>(row ? Error{QStringLiteral("database_error"),
+                                           QStringLiteral("The saved rule is missing.")}
+                                   : row.error());
+    }
+    const int64_t id = idOf->integer(0);
+    if (auto committed = (*transaction)->commit(); !committed) {
+        return Result<int64_t>(committed.error());
+    }
+    return id;
+}
+
+Result<bool> BudgetBook::removeRule(const QString& pattern, const QString& agent)
+{
+    auto parsed = HostPattern::parse(pattern);
+    if (!parsed) {
+        return Result<bool>(parsed.error());
+    }
+    auto transaction = Transaction::begin(m_database);
+    if (!transaction) {
+        return Result<bool>(transaction.error());
+    }
+    // Reservations keep their amounts; they only stop naming the rule.
+    auto detach =
+        m_database.prepare("UPDATE reservations SET rule_id = NULL WHERE rule_id IN "
+                           "(SELECT id FROM budget_rules WHERE pattern = ?1 AND agent = ?2)");
+    if (!detach) {
+        return Result<bool>(detach.error());
+    }
+    detach->bind(1, parsed->text()).bind(2, agent);
+    if (auto done = detach->run(); !done) {
+        return Result<bool>(done.error());
+    }
+    auto statement =
+        m_database.prepare("DELETE FROM budget_rules WHERE pattern = ?1 AND agent = ?2");
+    if (!statement) {
+        return Result<bool>(statement.error());
+    }
+    statement->bind(1, parsed->text()).bind(2, agent);
+    if (auto done = statement->run(); !done) {
+        return Result<bool>(done.error());
+    }
+    const bool removed = m_database.changes() > 0;
+    if (auto committed = (*transaction)->commit(); !committed) {
+        return Result<bool>(committed.error());
+    }
+    return removed;
+}
+
+Result<Usage> BudgetBook::usageOf(const BudgetRule& rule, const Windows& windows)
+{
+    auto pattern = HostPattern::parse(rule.pattern);
+    if (!pattern) {
+        return Result<Usage>(pattern.error());
+    }
+    const int64_t day = windows.day.start.toSecsSinceEpoch();
+    const int64_t week = windows.week.start.toSecsSinceEpoch();
+    const int64_t month = windows.month.start.toSecsSinceEpoch();
+    Usage usage;
+    auto add = [&](const QString& originText, const QString& agent, int64_t dayMsat,
+                   int64_t weekMsat, int64_t monthMsat) {
+        const auto origin = Origin::parse(originText);
+        if (!origin || !pattern->matches(*origin) ||
+            (!rule.agent.isEmpty() && agent != rule.agent)) {
+            return;
+        }
+        usage.dayMsat += dayMsat;
+        usage.weekMsat += weekMsat;
+        usage.monthMsat += monthMsat;
+    };
+    // One range scan from the earlier of the week and month starts; each payment counts in
+    // the windows it falls into.
+    static const char* const kSpent =
+        "SELECT origin, agent, "
+        " SUM(CASE WHEN created_at >= ?1 THEN cost ELSE 0 END),"
+        " SUM(CASE WHEN created_at >= ?2 THEN cost ELSE 0 END),"
+        " SUM(CASE WHEN created_at >= ?3 THEN cost ELSE 0 END) "
+        "FROM (SELECT origin, agent, created_at, CASE status"
+        "  WHEN 'succeeded' THEN amount_msat + ifnull(fee_msat, 0)"
+        "  WHEN 'failed' THEN 0"
+        "  ELSE amount_msat + fee_limit_msat END AS cost"
+        " FROM payments WHERE created_at >= ?4"
+        " UNION ALL SELECT origin, agent, created_at, amount_msat + fee_reserve_msat"
+        " FROM reservations WHERE released_at IS NULL AND payment_id IS NULL) "
+        "GROUP BY origin, agent";
+    auto statement = m_database.prepare(kSpent);
+    if (!statement) {
+        return Result<Usage>(statement.error());
+    }
+    statement->bind(1, day).bind(2, week).bind(3, month).bind(4, std::min(week, month));
+    for (;;) {
+        auto row = statement->step();
+        if (!row) {
+            return Result<Usage>(row.error());
+        }
+        if (!row.value()) {
+            break;
+        }
+        add(statement->text(0), statement->text(1), statement->integer(2), statement->integer(3),
+            statement->integer(4));
+    }
+    return usage;
+}
+
+Result<BudgetVerdict> BudgetBook::evaluate(const Origin& origin, const QString& agent,
+                                           int64_t amountMsat, int64_t feeReserveMsat)
+{
+    return evaluateLocked(origin, agent, amountMsat, feeReserveMsat);
+}
+
+Result<BudgetVerdict> BudgetBook::evaluateLocked(const Origin& origin, const QString& agent,
+                                                 int64_t amountMsat, int64_t feeReserveMsat)
+{
+    using R = Result<BudgetVerdict>;
+    auto all = rules();
+    if (!all) {
+        return R(all.error());
+    }
+    BudgetVerdict verdict;
+    int bestScore = -1;
+    for (const BudgetRule& rule : all.value()) {
+        if (!rule.agent.isEmpty() && rule.agent != agent) {
+            continue;
+        }
+        const auto pattern = HostPattern::parse(rule.pattern);
+        if (!pattern || !pattern->matches(origin)) {
+            continue;
+        }
+        const int score = pattern->specificity() * 2 + (rule.agent.isEmpty() ? 0 : 1);
+        if (score > bestScore) {
+            bestScore = score;
+            verdict.rule = rule;
+        }
+    }
+    if (bestScore < 0) {
+        verdict.rule = builtInDefault();
+        verdict.builtInDefault = true;
+    }
+    verdict.windows = windowsAt(m_clock.now(), m_zone);
+    auto usage = usageOf(verdict.rule, verdict.windows);
+    if (!usage) {
+        return R(usage.error());
+    }
+    verdict.usage = usage.value();
+
+    const BudgetRule& rule = verdict.rule;
+    const QString site = origin.toString();
+    if (rule.mode == Mode::Block) {
+        verdict.refusal =
+            Error{QLatin1String(budget_error::kBlocked),
+                  QStringLiteral("Payments to %1 are blocked by the rule \"%2\"%3.")
+                      .arg(site, rule.pattern,
+                           rule.agent.isEmpty() ? QString()
+                                                : QStringLiteral(" for agent %1").arg(rule.agent))};
+        return verdict;
+    }
+    if (rule.maxPaymentMsat && amountMsat > *rule.maxPaymentMsat) {
+        verdict.refusal =
+            Error{QLatin1String(budget_error::kOverMaxPayment),
+                  QStringLiteral("%1 asks for %2, above the %3 per-payment limit of the rule "
+                                 "\"%4\".")
+                      .arg(site, sat(amountMsat), sat(*rule.maxPaymentMsat), rule.pattern)};
+        return verdict;
+    }
+    const int64_t cost = amountMsat + feeReserveMsat;
+    const struct {
+        std::optional<int64_t> cap;
+        int64_t used;
+        const char* period;
+    } caps[] = {{rule.dailyMsat, verdict.usage.dayMsat, "daily"},
+                {rule.weeklyMsat, verdict.usage.weekMsat, "weekly"},
+                {rule.monthlyMsat, verdict.usage.monthMsat, "monthly"}};
+    for (const auto& cap : caps) {
+        if (cap.cap && cap.used + cost > *cap.cap) {
+            verdict.refusal = Error{
+                QLatin1String(budget_error::kExceeded),
+                QStringLiteral("Paying %1 (plus up to %2 in fees) to %3 would exceed the %4 "
+                               "budget of the rule \"%5\": %6 of %7 already used.")
+                    .arg(sat(amountMsat), sat(feeReserveMsat), site, QLatin1String(cap.period),
+                         rule.pattern, sat(cap.used), sat(*cap.cap))};
+            return verdict;
+        }
+    }
+    return verdict;
+}
+
+Result<int64_t> BudgetBook::reserve(const Origin& origin, const QString& agent, int64_t amountMsat,
+                                    int64_t feeReserveMsat)
+{
+    using R = Result<int64_t>;
+    auto transaction = Transaction::begin(m_database);
+    if (!transaction) {
+        return R(transaction.error());
+    }
+    auto verdict = evaluateLocked(origin, agent, amountMsat, feeReserveMsat);
+    if (!verdict) {
+        return R(verdict.error());
+    }
+    if (verdict->refusal) {
+        return R(*verdict->refusal);
+    }
+    auto insert = m_database.prepare(
+        "INSERT INTO reservations (rule_id, origin, agent, amount_msat, fee_reserve_msat, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!insert) {
+        return R(insert.error());
+    }
+    if (verdict->builtInDefault) {
+        insert->bind(1, std::nullopt);
+    } else {
+        insert->bind(1, verdict->rule.id);
+    }
+    insert->bind(2, origin.toString())
+        .bind(3, agent)
+        .bind(4, amountMsat)
+        .bind(5, feeReserveMsat)
+        .bind(6, m_clock.nowSeconds());
+    if (auto done = insert->run(); !done) {
+        return R(done.error());
+    }
+    const int64_t id = m_database.lastInsertId();
+    if (auto committed = (*transaction)->commit(); !committed) {
+        return R(committed.error());
+    }
+    return id;
+}
+
+Status BudgetBook::linkReservation(int64_t reservationId, int64_t paymentId)
+{
+    auto statement = m_database.prepare("UPDATE reservations SET payment_id = ?2 WHERE id = ?1");
+    if (!statement) {
+        return Status(statement.error());
+    }
+    statement->bind(1, reservationId).bind(2, paymentId);
+    return statement->run();
+}
+
+Status BudgetBook::releaseForPayment(int64_t paymentId)
+{
+    auto statement = m_database.prepare(
+        "UPDATE reservations SET released_at = ?2 WHERE payment_id = ?1 AND released_at IS NULL");
+    if (!statement) {
+        return Status(statement.error());
+    }
+    statement->bind(1, paymentId).bind(2, m_clock.nowSeconds());
+    return statement->run();
+}
+
+Result<int> BudgetBook::releaseOrphans()
+{
+    auto statement = m_database.prepare("UPDATE reservations SET released_at = ?1 "
+                                        "WHERE released_at IS NULL AND payment_id IS NULL");
+    if (!statement) {
+        return Result<int>(statement.error());
+    }
+    statement->bind(1, m_clock.nowSeconds());
+    if (auto done = statement->run(); !done) {
+        return Result<int>(done.error());
+    }
+    return m_database.changes();
+}
+
+QString describeImpact(const BudgetVerdict& verdict, int64_t amountMsat, int64_t feeReserveMsat)
+{
+    const BudgetRule& rule = verdict.rule;
+    const int64_t cost = amountMsat + feeReserveMsat;
+    if (rule.dailyMsat) {
+        return QStringLiteral("%1 of %2 today")
+            .arg(sat(verdict.usage.dayMsat + cost).chopped(4), sat(*rule.dailyMsat));
+    }
+    if (rule.weeklyMsat) {
+        return QStringLiteral("%1 of %2 this week")
+            .arg(sat(verdict.usage.weekMsat + cost).chopped(4), sat(*rule.weeklyMsat));
+    }
+    if (rule.monthlyMsat) {
+        return QStringLiteral("%1 of %2 this month")
+            .arg(sat(verdict.usage.monthMsat + cost).chopped(4), sat(*rule.monthlyMsat));
+    }
+    return QStringLiteral("%1 today (no daily limit)").arg(sat(verdict.usage.dayMsat + cost));
+}
+
+} // namespace l402::policy

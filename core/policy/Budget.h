@@ -1,0 +1,126 @@
+#pragma once
+
+#include "core/policy/HostPattern.h"
+#include "core/policy/Origin.h"
+#include "core/store/Database.h"
+#include "core/util/Clock.h"
+#include "core/util/Result.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <QTimeZone>
+
+#include <optional>
+
+namespace l402::policy {
+
+enum class Mode { Auto, Ask, Block };
+QString modeName(Mode mode); // auto|ask|block
+std::optional<Mode> modeFromName(QStringView name);
+
+// A spending rule (DESIGN §4 `budget set`). Amounts in msat; nullopt means "no limit".
+struct BudgetRule {
+    int64_t id = 0;
+    QString pattern;
+    QString agent; // empty: every agent
+    std::optional<int64_t> maxPaymentMsat;
+    std::optional<int64_t> dailyMsat;
+    std::optional<int64_t> weeklyMsat;
+    std::optional<int64_t> monthlyMsat;
+    Mode mode = Mode::Auto;
+    // In auto mode, payments above this are asked about; in ask mode, payments at or below it
+    // go through without asking. nullopt: auto never asks, ask always asks.
+    std::optional<int64_t> askAboveMsat;
+    int64_t createdAt = 0;
+
+    bool needsApproval(int64_t amountMsat) const;
+};
+
+// Calendar windows in local time: the day from midnight, the week from Monday, the month from
+// the 1st; each ends where the next begins, so a DST change makes a day 23 or 25 hours long.
+struct Window {
+    QDateTime start;
+    QDateTime end; // next renewal
+};
+struct Windows {
+    Window day, week, month;
+};
+Windows windowsAt(const QDateTime& now, const QTimeZone& zone);
+
+// Money counted against a rule in each window: settled payments (amount + fee), pending ones
+// (amount + fee limit) and reservations not yet written as payments (amount + fee reserve).
+struct Usage {
+    int64_t dayMsat = 0;
+    int64_t weekMsat = 0;
+    int64_t monthMsat = 0;
+};
+
+// The rule that applies to a request and why a payment would be refused by it.
+struct BudgetVerdict {
+    BudgetRule rule; // the winning rule (a built-in default when none matches)
+    bool builtInDefault = false;
+    Usage usage;
+    Windows windows;
+    std::optional<Error> refusal; // site_blocked, over_max_payment or budget_exceeded
+};
+
+namespace budget_error {
+inline constexpr auto kBlocked = "site_blocked";
+inline constexpr auto kOverMaxPayment = "over_max_payment";
+inline constexpr auto kExceeded = "budget_exceeded";
+} // namespace budget_error
+
+// Rules, usage and reservations in the wallet database. Reserve() is the atomic check-and-set
+// of DESIGN §3.2: inside one BEGIN IMMEDIATE transaction it finds the rule, sums the usage and
+// inserts the reservation, so two payments cannot both fit into the last free sats.
+class BudgetBook {
+public:
+    BudgetBook(store::Database& database, const Clock& clock, QTimeZone zone)
+        : m_database(database)
+        , m_clock(clock)
+        , m_zone(std::move(zone))
+    {
+    }
+
+    // What applies when no rule matches: ask (and with nobody to ask, deny).
+    static BudgetRule builtInDefault();
+
+    Result<QList<BudgetRule>> rules();
+    // Inserts, or replaces the rule with the same pattern and agent.
+    Result<int64_t> saveRule(BudgetRule rule);
+    // false when no such rule existed.
+    Result<bool> removeRule(const QString& pattern, const QString& agent);
+
+    // The most specific matching rule: pattern specificity first, then a rule naming the agent
+    // over one for every agent.
+    Result<BudgetVerdict> evaluate(const Origin& origin, const QString& agent, int64_t amountMsat,
+                                   int64_t feeReserveMsat);
+    Result<Usage> usageOf(const BudgetRule& rule, const Windows& windows);
+
+    // Checks again and reserves, atomically. Returns the reservation id, or the refusal.
+    Result<int64_t> reserve(const Origin& origin, const QString& agent, int64_t amountMsat,
+                            int64_t feeReserveMsat);
+    // Links a reservation to the payment row that now carries it (inside the caller's
+    // transaction).
+    Status linkReservation(int64_t reservationId, int64_t paymentId);
+    Status releaseForPayment(int64_t paymentId);
+    // At start-up: reservations whose payment was never written (the process died between
+    // the two steps; the node was never called) are released. Returns how many.
+    Result<int> releaseOrphans();
+
+    const QTimeZone& zone() const { return m_zone; }
+
+private:
+    Result<BudgetVerdict> evaluateLocked(const Origin& origin, const QString& agent,
+                                         int64_t amountMsat, int64_t feeReserveMsat);
+
+    store::Database& m_database;
+    const Clock& m_clock;
+    QTimeZone m_zone;
+};
+
+// "120 of 1,000 sat today" for prompts and errors.
+QString describeImpact(const BudgetVerdict& verdict, int64_t amountMsat, int64_t feeReserveMsat);
+
+} // namespace l402::policy
