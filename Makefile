@@ -42,7 +42,7 @@ crosscheck-deps:
 
 $(TEST_DIR)/build.ninja: | deps
 	cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DSANITIZERS=address,undefined -DL402_WARNINGS_AS_ERRORS=$(WERROR)
+	  -DSANITIZERS=address,undefined -DL402_CRASH_POINTS=ON -DL402_WARNINGS_AS_ERRORS=$(WERROR)
 
 test-build: deps $(TEST_DIR)/build.ninja
 	cmake --build $(TEST_DIR) -j $(JOBS)
