@@ -22,6 +22,9 @@ void protectSecretsInMemory();
 int runDecode(const GlobalOptions& options);
 int runServe(const GlobalOptions& options);
 int runNode(const GlobalOptions& options);
+int runFetch(const GlobalOptions& options);
+// history, tokens, budget
+int runDataCommand(const GlobalOptions& options);
 #ifdef L402_WITH_GUI
 int runGui(int& argc, char** argv, const GlobalOptions& options);
 #endif

@@ -1,4 +1,6 @@
 #include "app/Commands.h"
+#include "app/DemoWorld.h"
+#include "app/WalletRuntime.h"
 #include "core/store/WalletStore.h"
 #include "core/util/Logging.h"
 
@@ -69,6 +71,8 @@ int runServe(const GlobalOptions& options)
     request.passphrase = std::move(passphrase.value());
     store::KeychainSecretStore keychain;
     std::unique_ptr<store::WalletStore> wallet;
+    std::unique_ptr<WalletRuntime> runtime;
+    std::unique_ptr<DemoWorld> demoWorld;
     std::optional<Error> unlockError;
     store::openWallet(
         request, &keychain, SystemClock::instance(),
@@ -86,8 +90,30 @@ int runServe(const GlobalOptions& options)
                     .arg(QLatin1String(L402_VERSION), dataDir,
                          options.demo ? QStringLiteral(" (demo: simulated funds)") : QString())
                     .arg(payments ? payments.value() : 0));
+            if (options.demo) {
+                demoWorld = std::make_unique<DemoWorld>();
+                if (demoWorld->start()) {
+                    log::info(
+                        QStringLiteral("serve: demo paid API at %1 (simulated funds); try: %2")
+                            .arg(demoWorld->url(QStringLiteral("/")).toString(),
+                                 demoWorld->tryLine()));
+                } else {
+                    log::warning(QStringLiteral("serve: the demo paid API could not listen"));
+                }
+            }
+            // Payments left unresolved by an earlier run are settled with the node first.
+            auto created = WalletRuntime::create(*wallet, options.demo);
+            if (!created) {
+                log::warning(
+                    QStringLiteral("serve: no payments possible: %1").arg(created.error().message));
+                return;
+            }
+            runtime = std::move(created.value());
+            runtime->engine->start();
         });
     const int code = unlockError ? kExitError : application.exec();
+    runtime.reset();
+    demoWorld.reset();
     wallet.reset();
     // Default handlers back before the pipe closes: a late signal must not write into a
     // closed (or reused) descriptor.

@@ -51,6 +51,13 @@ int main(int argc, char** argv)
     if (options.command == QLatin1String("node")) {
         return runNode(options);
     }
+    if (options.command == QLatin1String("fetch")) {
+        return runFetch(options);
+    }
+    if (options.command == QLatin1String("history") || options.command == QLatin1String("tokens") ||
+        options.command == QLatin1String("budget")) {
+        return runDataCommand(options);
+    }
     if (options.command == QLatin1String("serve")) {
         return runServe(options);
     }

@@ -30,6 +30,15 @@ template <typename F> CallHandle answerLater(F answer)
     return handle;
 }
 
+// Demo invoices carry a random nonce in their metadata (`m`) field and their preimage is
+// HMAC(demo key, nonce): so a `fetch` in one process can pay an invoice the demo API of the
+// `--demo` window issued in another, and the payee can still prove nothing but the demo
+// world produced it.
+QByteArray demoPreimage(QByteArrayView nonce)
+{
+    return crypto::hmacSha256(demoPayeeKey(), nonce);
+}
+
 } // namespace
 
 DemoLedger::DemoLedger(int64_t startingBalanceMsat)
@@ -46,7 +55,8 @@ DemoLedger::IssuedInvoice DemoLedger::issueInvoice(int64_t amountMsat, const QSt
                                                    int64_t expirySeconds)
 {
     IssuedInvoice issued;
-    issued.preimage = crypto::randomBytes(32);
+    const QByteArray nonce = crypto::randomBytes(16);
+    issued.preimage = demoPreimage(nonce);
     issued.paymentHash = crypto::sha256(issued.preimage);
     protocol::InvoiceDraft draft;
     draft.network = protocol::Network::Regtest;
@@ -57,8 +67,8 @@ DemoLedger::IssuedInvoice DemoLedger::issueInvoice(int64_t amountMsat, const QSt
     draft.paymentSecret = crypto::randomBytes(32);
     draft.description = description;
     draft.features = {8, 14};
+    draft.metadata = nonce;
     issued.invoice = protocol::encodeInvoice(draft, demoPayeeKey()).value();
-    m_preimages.insert(issued.paymentHash, issued.preimage);
     return issued;
 }
 
@@ -92,8 +102,9 @@ CallHandle DemoNode::pay(const PayRequest& request, std::function<void(PaymentRe
             done(ledger->m_payments.value(request.paymentHash)); // never pays a hash twice
             return;
         }
+        const QByteArray preimage = demoPreimage(invoice->metadata);
         if (invoice->payee != ledger->payeePublicKey() ||
-            !ledger->m_preimages.contains(request.paymentHash)) {
+            crypto::sha256(preimage) != request.paymentHash) {
             done(PaymentResult::failed(QStringLiteral("no_route"),
                                        QStringLiteral("The demo node pays only the built-in demo "
                                                       "API; it has no route to this payee.")));
@@ -108,7 +119,7 @@ CallHandle DemoNode::pay(const PayRequest& request, std::function<void(PaymentRe
         ledger->m_balanceMsat -= amount;
         PaymentResult result;
         result.outcome = PaymentResult::Outcome::Succeeded;
-        result.preimage = ledger->m_preimages.value(request.paymentHash);
+        result.preimage = preimage;
         result.feeMsat = 0;
         ledger->m_payments.insert(request.paymentHash, result);
         done(result);

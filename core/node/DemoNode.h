@@ -32,7 +32,6 @@ public:
 private:
     friend class DemoNode;
     int64_t m_balanceMsat;
-    QHash<QByteArray, QByteArray> m_preimages;   // hash -> preimage, for issued invoices
     QHash<QByteArray, PaymentResult> m_payments; // hash -> outcome, for paid invoices
 };
 

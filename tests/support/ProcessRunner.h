@@ -8,6 +8,8 @@
 #include <QTest>
 #include <QThread>
 
+#include <functional>
+
 namespace l402::test {
 
 struct ProcessResult {
@@ -49,7 +51,8 @@ inline ProcessResult runWallet(const QStringList& arguments, const QByteArray& i
 // children that talk to doubles served from this process (FakeLnd...).
 inline ProcessResult runWalletServingEvents(const QStringList& arguments,
                                             const QProcessEnvironment& extra = {},
-                                            int timeoutMs = 30'000)
+                                            int timeoutMs = 30'000,
+                                            const std::function<void(qint64 pid)>& started = {})
 {
     QProcess process;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
@@ -65,6 +68,9 @@ inline ProcessResult runWalletServingEvents(const QStringList& arguments,
         return result;
     }
     process.closeWriteChannel();
+    if (started) {
+        started(process.processId());
+    }
     result.finished =
         QTest::qWaitFor([&] { return process.state() == QProcess::NotRunning; }, timeoutMs);
     if (!result.finished) {

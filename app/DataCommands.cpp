@@ -1,0 +1,382 @@
+// Data commands on the unlocked wallet: history, tokens, budget (DESIGN §4).
+
+#include "app/Commands.h"
+#include "app/WalletSession.h"
+#include "core/payments/TokenStore.h"
+#include "core/policy/Budget.h"
+#include "core/protocol/Macaroon.h"
+#include "core/util/Money.h"
+#include "core/util/TerminalText.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <cstdio>
+
+namespace l402::app {
+namespace {
+
+void printLine(const QString& text)
+{
+    const QByteArray bytes = escapeForTerminal(text).toUtf8() + '\n';
+    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
+}
+
+Error usage(const QString& message)
+{
+    return Error{QStringLiteral("usage"), message};
+}
+
+QString sat(int64_t msat)
+{
+    return formatMsatAsSat(static_cast<uint64_t>(std::max<int64_t>(msat, 0)));
+}
+
+QString localTime(int64_t seconds)
+{
+    return QDateTime::fromSecsSinceEpoch(seconds).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+QJsonValue optionalMsat(const std::optional<int64_t>& value)
+{
+    return value ? QJsonValue(qint64(*value)) : QJsonValue();
+}
+
+int runHistory(const GlobalOptions& options)
+{
+    int limit = 50;
+    for (qsizetype i = 0; i < options.arguments.size(); ++i) {
+        if (options.arguments.at(i) == QLatin1String("--limit") &&
+            i + 1 < options.arguments.size()) {
+            bool ok = false;
+            limit = options.arguments.at(++i).toInt(&ok);
+            if (!ok || limit <= 0) {
+                return reportError(options, usage(QStringLiteral("--limit takes a count.")),
+                                   kExitUsage);
+            }
+        } else {
+            return reportError(
+                options,
+                usage(QStringLiteral("history does not know %1.").arg(options.arguments.at(i))),
+                kExitUsage);
+        }
+    }
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        auto page = wallet.ledger().page(std::nullopt, limit);
+        if (!page) {
+            finish(reportError(options, page.error()));
+            return;
+        }
+        if (options.json) {
+            QJsonArray list;
+            for (const store::PaymentRecord& record : page.value()) {
+                list.append(QJsonObject{
+                    {QStringLiteral("id"), qint64(record.id)},
+                    {QStringLiteral("created_at"), qint64(record.createdAt)},
+                    {QStringLiteral("origin"), record.payment.origin},
+                    {QStringLiteral("agent"), record.payment.agent},
+                    {QStringLiteral("scheme"), record.payment.scheme},
+                    {QStringLiteral("amount_msat"), qint64(record.payment.amountMsat)},
+                    {QStringLiteral("fee_msat"), optionalMsat(record.feeMsat)},
+                    {QStringLiteral("payment_hash"),
+                     QString::fromLatin1(record.payment.paymentHash.toHex())},
+                    {QStringLiteral("status"), store::paymentStatusName(record.status)}});
+            }
+            printJson(list);
+        } else if (page->isEmpty()) {
+            printLine(QStringLiteral("No payments yet."));
+        } else {
+            for (const store::PaymentRecord& record : page.value()) {
+                printLine(QStringLiteral("#%1  %2  %3  %4%5  %6%7")
+                              .arg(record.id)
+                              .arg(localTime(record.createdAt), record.payment.origin,
+                                   sat(record.payment.amountMsat),
+                                   record.feeMsat
+                                       ? QStringLiteral(" + %1 fee").arg(sat(*record.feeMsat))
+                                       : QString(),
+                                   store::paymentStatusName(record.status),
+                                   record.payment.agent.isEmpty()
+                                       ? QString()
+                                       : QStringLiteral("  (agent %1)").arg(record.payment.agent)));
+            }
+        }
+        finish(kExitOk);
+    });
+}
+
+QJsonArray caveatsJson(const payments::Token& token)
+{
+    QJsonArray caveats;
+    auto macaroon = protocol::Macaroon::fromBinary(token.macaroon);
+    if (macaroon) {
+        for (const auto& keyValue : protocol::ApertureCaveats::fromMacaroon(*macaroon).all) {
+            caveats.append(QJsonObject{{QStringLiteral("key"), keyValue.key},
+                                       {QStringLiteral("value"), keyValue.value}});
+        }
+    }
+    return caveats;
+}
+
+int runTokens(const GlobalOptions& options)
+{
+    const QStringList& args = options.arguments;
+    if (!args.isEmpty() && args.first() != QLatin1String("remove")) {
+        return reportError(options,
+                           usage(QStringLiteral("tokens takes no option, or remove ORIGIN.")),
+                           kExitUsage);
+    }
+    if (!args.isEmpty() && args.size() != 2) {
+        return reportError(options, usage(QStringLiteral("tokens remove takes one ORIGIN.")),
+                           kExitUsage);
+    }
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        payments::TokenStore tokens(wallet.database(), SystemClock::instance());
+        if (!args.isEmpty()) {
+            QString origin = args.at(1);
+            if (const auto parsed = policy::Origin::parse(origin)) {
+                origin = parsed->toString();
+            }
+            auto removed = tokens.removeOrigin(origin);
+            if (!removed) {
+                finish(reportError(options, removed.error()));
+                return;
+            }
+            if (removed.value() == 0) {
+                finish(
+                    reportError(options, Error{QStringLiteral("not_found"),
+                                               QStringLiteral("No tokens for %1.").arg(origin)}));
+                return;
+            }
+            if (options.json) {
+                printJson(QJsonObject{{QStringLiteral("removed"), removed.value()}});
+            } else {
+                printLine(
+                    QStringLiteral("Removed %1 token(s) of %2.").arg(removed.value()).arg(origin));
+            }
+            finish(kExitOk);
+            return;
+        }
+        auto list = tokens.list();
+        if (!list) {
+            finish(reportError(options, list.error()));
+            return;
+        }
+        const int64_t now = SystemClock::instance().nowSeconds();
+        QJsonArray out;
+        for (const payments::Token& token : list.value()) {
+            if (token.status == QLatin1String("removed")) {
+                continue;
+            }
+            // An active token past its expiry is shown as what it is.
+            const QString status = token.status == QLatin1String("active") && token.expiresAt &&
+                                           *token.expiresAt <= now
+                                       ? QStringLiteral("expired")
+                                       : token.status;
+            if (options.json) {
+                out.append(
+                    QJsonObject{{QStringLiteral("origin"), token.origin},
+                                {QStringLiteral("payment_hash"),
+                                 QString::fromLatin1(token.paymentHash.toHex())},
+                                {QStringLiteral("amount_msat"), qint64(token.amountMsat)},
+                                {QStringLiteral("created_at"), qint64(token.createdAt)},
+                                {QStringLiteral("expires_at"), optionalMsat(token.expiresAt)},
+                                {QStringLiteral("status"), status},
+                                {QStringLiteral("caveats"), caveatsJson(token)}});
+            } else {
+                printLine(
+                    QStringLiteral("%1  %2  %3  %4%5")
+                        .arg(token.origin, token.services.join(u','), sat(token.amountMsat), status,
+                             token.expiresAt
+                                 ? QStringLiteral("  until %1").arg(localTime(*token.expiresAt))
+                                 : QString()));
+            }
+        }
+        if (options.json) {
+            printJson(out);
+        } else if (out.isEmpty() && list->isEmpty()) {
+            printLine(QStringLiteral("No tokens yet."));
+        }
+        finish(kExitOk);
+    });
+}
+
+int runBudget(const GlobalOptions& options)
+{
+    const QStringList& args = options.arguments;
+    const QString action = args.value(0);
+    if (action != QLatin1String("set") && action != QLatin1String("list") &&
+        action != QLatin1String("remove")) {
+        return reportError(options, usage(QStringLiteral("budget takes set, list or remove.")),
+                           kExitUsage);
+    }
+    policy::BudgetRule rule;
+    rule.mode = policy::Mode::Auto;
+    if (action != QLatin1String("list")) {
+        if (args.size() < 2 || args.at(1).startsWith(QLatin1String("--"))) {
+            return reportError(options,
+                               usage(QStringLiteral("budget %1 needs a PATTERN.").arg(action)),
+                               kExitUsage);
+        }
+        rule.pattern = args.at(1);
+        for (qsizetype i = 2; i < args.size(); ++i) {
+            const QString& name = args.at(i);
+            if (i + 1 >= args.size()) {
+                return reportError(options, usage(QStringLiteral("%1 needs a value.").arg(name)),
+                                   kExitUsage);
+            }
+            const QString value = args.at(++i);
+            if (name == QLatin1String("--agent")) {
+                rule.agent = value;
+                continue;
+            }
+            if (action == QLatin1String("remove")) {
+                return reportError(options,
+                                   usage(QStringLiteral("budget remove takes --agent only.")),
+                                   kExitUsage);
+            }
+            if (name == QLatin1String("--mode")) {
+                const auto mode = policy::modeFromName(value);
+                if (!mode) {
+                    return reportError(options,
+                                       usage(QStringLiteral("--mode is auto, ask or block.")),
+                                       kExitUsage);
+                }
+                rule.mode = *mode;
+                continue;
+            }
+            bool ok = false;
+            const qlonglong sats = value.toLongLong(&ok);
+            if (!ok || sats < 0) {
+                return reportError(
+                    options, usage(QStringLiteral("%1 takes a whole number of sats.").arg(name)),
+                    kExitUsage);
+            }
+            const int64_t msat = sats * 1000;
+            if (name == QLatin1String("--max-payment")) {
+                rule.maxPaymentMsat = msat;
+            } else if (name == QLatin1String("--daily")) {
+                rule.dailyMsat = msat;
+            } else if (name == QLatin1String("--weekly")) {
+                rule.weeklyMsat = msat;
+            } else if (name == QLatin1String("--monthly")) {
+                rule.monthlyMsat = msat;
+            } else if (name == QLatin1String("--ask-above")) {
+                rule.askAboveMsat = msat;
+            } else {
+                return reportError(options,
+                                   usage(QStringLiteral("budget set does not know %1.").arg(name)),
+                                   kExitUsage);
+            }
+        }
+    } else if (args.size() > 1) {
+        return reportError(options, usage(QStringLiteral("budget list takes no arguments.")),
+                           kExitUsage);
+    }
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        policy::BudgetBook book(wallet.database(), SystemClock::instance(),
+                                QTimeZone::systemTimeZone());
+        if (action == QLatin1String("set")) {
+            auto saved = book.saveRule(rule);
+            if (!saved) {
+                finish(reportError(options, saved.error(),
+                                   saved.error().code == QLatin1String("invalid_pattern") ||
+                                           saved.error().code == QLatin1String("invalid_amount")
+                                       ? kExitUsage
+                                       : kExitError));
+                return;
+            }
+        } else if (action == QLatin1String("remove")) {
+            auto removed = book.removeRule(rule.pattern, rule.agent);
+            if (!removed) {
+                finish(reportError(options, removed.error()));
+                return;
+            }
+            if (!removed.value()) {
+                finish(reportError(
+                    options, Error{QStringLiteral("not_found"),
+                                   QStringLiteral("No budget rule for %1%2.")
+                                       .arg(rule.pattern,
+                                            rule.agent.isEmpty()
+                                                ? QString()
+                                                : QStringLiteral(" (agent %1)").arg(rule.agent))}));
+                return;
+            }
+        }
+        auto rules = book.rules();
+        if (!rules) {
+            finish(reportError(options, rules.error()));
+            return;
+        }
+        const policy::Windows windows =
+            policy::windowsAt(SystemClock::instance().now(), book.zone());
+        QJsonArray out;
+        for (const policy::BudgetRule& r : rules.value()) {
+            auto usage = book.usageOf(r, windows);
+            const policy::Usage used = usage ? usage.value() : policy::Usage{};
+            if (options.json) {
+                out.append(QJsonObject{
+                    {QStringLiteral("pattern"), r.pattern},
+                    {QStringLiteral("agent"),
+                     r.agent.isEmpty() ? QJsonValue() : QJsonValue(r.agent)},
+                    {QStringLiteral("mode"), policy::modeName(r.mode)},
+                    {QStringLiteral("max_payment_msat"), optionalMsat(r.maxPaymentMsat)},
+                    {QStringLiteral("daily_msat"), optionalMsat(r.dailyMsat)},
+                    {QStringLiteral("weekly_msat"), optionalMsat(r.weeklyMsat)},
+                    {QStringLiteral("monthly_msat"), optionalMsat(r.monthlyMsat)},
+                    {QStringLiteral("ask_above_msat"), optionalMsat(r.askAboveMsat)},
+                    {QStringLiteral("used_today_msat"), qint64(used.dayMsat)},
+                    {QStringLiteral("used_this_week_msat"), qint64(used.weekMsat)},
+                    {QStringLiteral("used_this_month_msat"), qint64(used.monthMsat)}});
+            } else {
+                QStringList limits;
+                if (r.maxPaymentMsat) {
+                    limits << QStringLiteral("max %1 per payment").arg(sat(*r.maxPaymentMsat));
+                }
+                if (r.dailyMsat) {
+                    limits << QStringLiteral("%1 of %2 today")
+                                  .arg(sat(used.dayMsat), sat(*r.dailyMsat));
+                }
+                if (r.weeklyMsat) {
+                    limits << QStringLiteral("%1 of %2 this week")
+                                  .arg(sat(used.weekMsat), sat(*r.weeklyMsat));
+                }
+                if (r.monthlyMsat) {
+                    limits << QStringLiteral("%1 of %2 this month")
+                                  .arg(sat(used.monthMsat), sat(*r.monthlyMsat));
+                }
+                if (r.askAboveMsat) {
+                    limits << QStringLiteral("ask above %1").arg(sat(*r.askAboveMsat));
+                }
+                printLine(QStringLiteral("%1%2  %3  %4")
+                              .arg(r.pattern,
+                                   r.agent.isEmpty() ? QString()
+                                                     : QStringLiteral(" (agent %1)").arg(r.agent),
+                                   policy::modeName(r.mode),
+                                   limits.isEmpty() ? QStringLiteral("no limits")
+                                                    : limits.join(QStringLiteral(", "))));
+            }
+        }
+        if (options.json) {
+            printJson(out);
+        } else if (rules->isEmpty()) {
+            printLine(QStringLiteral("No budget rules: every payment is asked about."));
+        }
+        finish(kExitOk);
+    });
+}
+
+} // namespace
+
+int runDataCommand(const GlobalOptions& options)
+{
+    if (options.command == QLatin1String("history")) {
+        return runHistory(options);
+    }
+    if (options.command == QLatin1String("tokens")) {
+        return runTokens(options);
+    }
+    return runBudget(options);
+}
+
+} // namespace l402::app

@@ -1,0 +1,270 @@
+// `l402-wallet fetch`: curl-like, paying through the wallet's budgets and approvals, with
+// lnget's exit codes (0 ok, 1 error, 2 over max cost, 3 payment failed, 4 network).
+
+#include "app/Commands.h"
+#include "app/WalletRuntime.h"
+#include "app/WalletSession.h"
+#include "core/payments/PaidFetcher.h"
+#include "core/util/Money.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QSaveFile>
+
+#include <cstdio>
+
+namespace l402::app {
+namespace {
+
+enum FetchExit : int { kOverMaxCost = 2, kPaymentFailed = 3, kNetwork = 4 };
+
+struct FetchOptions {
+    payments::FetchRequest request;
+    QString output; // -o
+    bool quiet = false;
+    bool methodGiven = false;
+};
+
+Error usage(const QString& message)
+{
+    return Error{QStringLiteral("usage"), message};
+}
+
+std::optional<int64_t> parseSats(const QString& text)
+{
+    bool ok = false;
+    const qlonglong sats = text.toLongLong(&ok);
+    if (!ok || sats < 0 || sats > 21'000'000LL * 100'000'000LL) {
+        return std::nullopt;
+    }
+    return sats * 1000;
+}
+
+Result<FetchOptions> parseFetch(const QStringList& arguments)
+{
+    using R = Result<FetchOptions>;
+    FetchOptions options;
+    QString url;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString& argument = arguments.at(i);
+        auto value = [&]() -> std::optional<QString> {
+            if (i + 1 < arguments.size()) {
+                return arguments.at(++i);
+            }
+            return std::nullopt;
+        };
+        if (argument == QLatin1String("-q") || argument == QLatin1String("--quiet")) {
+            options.quiet = true;
+        } else if (argument == QLatin1String("--no-pay")) {
+            options.request.noPay = true;
+        } else if (argument == QLatin1String("-o") || argument == QLatin1String("--output") ||
+                   argument == QLatin1String("-X") || argument == QLatin1String("--request") ||
+                   argument == QLatin1String("-d") || argument == QLatin1String("--data") ||
+                   argument == QLatin1String("-H") || argument == QLatin1String("--header") ||
+                   argument == QLatin1String("--max-cost") ||
+                   argument == QLatin1String("--max-fee") || argument == QLatin1String("--agent")) {
+            const auto given = value();
+            if (!given) {
+                return R(usage(QStringLiteral("%1 needs a value.").arg(argument)));
+            }
+            if (argument == QLatin1String("-o") || argument == QLatin1String("--output")) {
+                options.output = *given;
+            } else if (argument == QLatin1String("-X") || argument == QLatin1String("--request")) {
+                options.request.method = given->toUpper().toLatin1();
+                options.methodGiven = true;
+            } else if (argument == QLatin1String("-d") || argument == QLatin1String("--data")) {
+                if (given->startsWith(u'@')) {
+                    QFile file(given->mid(1));
+                    if (!file.open(QIODevice::ReadOnly)) {
+                        return R::failure(QStringLiteral("file"),
+                                          QStringLiteral("Cannot read %1.").arg(given->mid(1)));
+                    }
+                    options.request.body = file.readAll();
+                } else {
+                    options.request.body = given->toUtf8();
+                }
+                if (!options.methodGiven) {
+                    options.request.method = "POST";
+                }
+            } else if (argument == QLatin1String("-H") || argument == QLatin1String("--header")) {
+                const qsizetype colon = given->indexOf(u':');
+                if (colon <= 0) {
+                    return R(usage(QStringLiteral("-H takes \"Name: value\".")));
+                }
+                options.request.headers.append({given->left(colon).trimmed().toLatin1(),
+                                                given->mid(colon + 1).trimmed().toUtf8()});
+            } else if (argument == QLatin1String("--agent")) {
+                options.request.agent = *given;
+            } else {
+                const auto msat = parseSats(*given);
+                if (!msat) {
+                    return R(
+                        usage(QStringLiteral("%1 takes a whole number of sats.").arg(argument)));
+                }
+                (argument == QLatin1String("--max-cost") ? options.request.maxCostMsat
+                                                         : options.request.maxFeeMsat) = msat;
+            }
+        } else if (argument.startsWith(u'-')) {
+            return R(usage(QStringLiteral("fetch does not know the option %1.").arg(argument)));
+        } else if (url.isEmpty()) {
+            url = argument;
+        } else {
+            return R(usage(QStringLiteral("fetch takes one URL.")));
+        }
+    }
+    if (url.isEmpty()) {
+        return R(usage(QStringLiteral("fetch needs a URL.")));
+    }
+    options.request.url = QUrl(url, QUrl::StrictMode);
+    if (!options.request.url.isValid() ||
+        (options.request.url.scheme() != QLatin1String("http") &&
+         options.request.url.scheme() != QLatin1String("https"))) {
+        return R(usage(QStringLiteral("\"%1\" is not an http or https URL.").arg(url)));
+    }
+    return options;
+}
+
+int exitCodeFor(const QString& code)
+{
+    if (code == QLatin1String("over_max_cost") || code == QLatin1String("over_max_payment") ||
+        code == QLatin1String("budget_exceeded")) {
+        return kOverMaxCost;
+    }
+    if (code == QLatin1String("upstream_unreachable")) {
+        return kNetwork;
+    }
+    if (code == QLatin1String("usage")) {
+        return kExitUsage;
+    }
+    if (code == QLatin1String("wallet_error") || code == QLatin1String("no_node") ||
+        code == QLatin1String("invalid_url")) {
+        return kExitError;
+    }
+    // Every other refusal or failure of the payment: denied, timed out, blocked, invoice
+    // checks, node unavailable, failed, pending, token rejected.
+    return kPaymentFailed;
+}
+
+void writeStdout(const QByteArray& bytes)
+{
+    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+void note(const FetchOptions& options, const QString& text)
+{
+    if (!options.quiet) {
+        const QByteArray line = text.toUtf8() + '\n';
+        std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), stderr);
+    }
+}
+
+} // namespace
+
+int runFetch(const GlobalOptions& options)
+{
+    auto parsed = parseFetch(options.arguments);
+    if (!parsed) {
+        return reportError(options, parsed.error(), exitCodeFor(parsed.error().code));
+    }
+    const FetchOptions fetch = parsed.value();
+    std::unique_ptr<WalletRuntime> runtime;
+    std::unique_ptr<QNetworkAccessManager> network;
+    std::unique_ptr<payments::PaidFetcher> fetcher;
+    QElapsedTimer elapsed;
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        auto created = WalletRuntime::create(wallet, options.demo);
+        if (!created) {
+            finish(reportError(options, created.error()));
+            return;
+        }
+        runtime = std::move(created.value());
+        network = std::make_unique<QNetworkAccessManager>();
+        fetcher = std::make_unique<payments::PaidFetcher>(*runtime->engine, *network);
+        QObject::connect(
+            runtime->engine.get(), &payments::PaymentEngine::ready, runtime->engine.get(),
+            [&, finish] {
+                elapsed.start();
+                fetcher->fetch(fetch.request, [&, finish](Result<payments::FetchResponse> result) {
+                    if (!result) {
+                        finish(
+                            reportError(options, result.error(), exitCodeFor(result.error().code)));
+                        return;
+                    }
+                    const payments::FetchResponse& response = result.value();
+                    if (response.payment) {
+                        note(fetch,
+                             QStringLiteral("Paid %1 (fee %2) to %3.")
+                                 .arg(formatMsatAsSat(
+                                          static_cast<uint64_t>(response.payment->amountMsat)),
+                                      formatMsatAsSat(
+                                          static_cast<uint64_t>(response.payment->feeMsat)),
+                                      policy::Origin::fromUrl(fetch.request.url)->toString()));
+                    }
+                    if (!fetch.output.isEmpty()) {
+                        QSaveFile file(fetch.output);
+                        if (!file.open(QIODevice::WriteOnly) ||
+                            file.write(response.body) != response.body.size() || !file.commit()) {
+                            finish(reportError(
+                                options,
+                                Error{QStringLiteral("file"),
+                                      QStringLiteral("Cannot write %1.").arg(fetch.output)}));
+                            return;
+                        }
+                    }
+                    if (options.json) {
+                        QJsonObject out{{QStringLiteral("url"), fetch.request.url.toString()},
+                                        {QStringLiteral("status"), response.status},
+                                        {QStringLiteral("size"), qint64(response.body.size())},
+                                        {QStringLiteral("duration_ms"), elapsed.elapsed()}};
+                        if (response.payment) {
+                            out.insert(QStringLiteral("payment"),
+                                       QJsonObject{{QStringLiteral("amount_sat"),
+                                                    double(response.payment->amountMsat) / 1000.0},
+                                                   {QStringLiteral("fee_sat"),
+                                                    double(response.payment->feeMsat) / 1000.0},
+                                                   {QStringLiteral("payment_hash"),
+                                                    QString::fromLatin1(
+                                                        response.payment->paymentHash.toHex())}});
+                        } else {
+                            out.insert(QStringLiteral("payment"), QJsonValue());
+                        }
+                        if (response.priceMsat) {
+                            out.insert(QStringLiteral("price_sat"),
+                                       double(*response.priceMsat) / 1000.0);
+                        }
+                        printJson(out);
+                    } else if (fetch.output.isEmpty() && !fetch.request.noPay) {
+                        writeStdout(response.body);
+                    }
+                    if (fetch.request.noPay && response.status == 402) {
+                        const QString price =
+                            response.priceMsat
+                                ? formatMsatAsSat(static_cast<uint64_t>(*response.priceMsat))
+                                : QStringLiteral("an unknown amount");
+                        if (!options.json) {
+                            writeStdout(QStringLiteral("%1 asks for %2 (not paid: "
+                                                       "--no-pay).\n")
+                                            .arg(fetch.request.url.toString(), price)
+                                            .toUtf8());
+                        }
+                        finish(kExitOk);
+                        return;
+                    }
+                    if (response.status >= 400) {
+                        note(fetch,
+                             QStringLiteral("The server answered HTTP %1.").arg(response.status));
+                        finish(kExitError);
+                        return;
+                    }
+                    finish(kExitOk);
+                });
+            });
+        runtime->engine->start();
+    });
+}
+
+} // namespace l402::app
