@@ -198,6 +198,7 @@ QList<Token> PaymentEngine::activeTokens(const QString& origin)
             return cached.value();
         }
     }
+    policy::UsageNeutralWrite neutral(m_budgets);
     auto tokens = m_tokens.activeForOrigin(origin); // marks expired ones
     if (!tokens) {
         log::warning(tokens.error().message);
@@ -284,6 +285,7 @@ void PaymentEngine::handlePaymentRequired(const RequestContext& context,
         }
         if (context.sentTokenId != 0 && services.isEmpty()) {
             // Nothing says what the token was for: the server refused it.
+            policy::UsageNeutralWrite neutral(m_budgets);
             if (auto marked = m_tokens.markRejected(context.sentTokenId); !marked) {
                 log::warning(marked.error().message);
             }
@@ -562,6 +564,8 @@ void PaymentEngine::pay(const std::shared_ptr<Flight>& flight, const std::shared
     payment.credential = offer->isL402 ? offer->macaroon.toBinaryV2() : QByteArray();
     int64_t paymentId = 0;
     {
+        // The reservation becomes the payment row at the same cost.
+        policy::UsageNeutralWrite neutral(m_budgets);
         auto transaction = Transaction::begin(m_store.database());
         if (!transaction) {
             refuse(flight, walletError(transaction.error()), offer->amountMsat,
@@ -594,7 +598,12 @@ void PaymentEngine::pay(const std::shared_ptr<Flight>& flight, const std::shared
         }
     }
     crashPoint(kCrashAfterInitiated);
-    if (auto marked = m_store.ledger().markInFlight(paymentId); !marked) {
+    if (auto marked =
+            [&] {
+                policy::UsageNeutralWrite neutral(m_budgets);
+                return m_store.ledger().markInFlight(paymentId);
+            }();
+        !marked) {
         // Still `initiated`: the node was not asked. Leave it to reconciliation.
         refuse(flight, walletError(marked.error()), offer->amountMsat, QStringLiteral("failed"));
         return;
@@ -729,6 +738,9 @@ Result<Credential> PaymentEngine::completeSuccess(int64_t paymentId, const QByte
             return R(walletError(committed.error()));
         }
     }
+    // Pending, the payment counted its whole fee limit; settled, it counts its real fee.
+    m_budgets.adjustUsage(payment.origin, payment.agent, found.value()->createdAt,
+                          feeMsat - payment.feeLimitMsat);
     if (token.id) {
         m_originTokens.remove(token.origin);
         credential.headerValue = token.authorizationValue();
@@ -745,6 +757,11 @@ Result<Credential> PaymentEngine::completeSuccess(int64_t paymentId, const QByte
 
 void PaymentEngine::completeFailure(int64_t paymentId, const QString& code, const QString& message)
 {
+    auto found = m_store.ledger().find(paymentId);
+    if (!found || !found.value()) {
+        return;
+    }
+    const store::PaymentRecord failed = *found.value();
     // When this cannot be written the attempt stays unresolved (and its reservation held):
     // the next reconciliation tries again. Money is never counted free by mistake.
     auto transaction = Transaction::begin(m_store.database());
@@ -765,12 +782,10 @@ void PaymentEngine::completeFailure(int64_t paymentId, const QString& code, cons
                          .arg(written.error().message));
         return;
     }
-    auto found = m_store.ledger().find(paymentId);
-    if (found && found.value()) {
-        const store::NewPayment& payment = found.value()->payment;
-        record(DecisionEvent{QStringLiteral("failed"), payment.origin, payment.agent,
-                             payment.amountMsat, code, message, paymentId});
-    }
+    m_budgets.adjustUsage(failed.payment.origin, failed.payment.agent, failed.createdAt,
+                          -(failed.payment.amountMsat + failed.payment.feeLimitMsat));
+    record(DecisionEvent{QStringLiteral("failed"), failed.payment.origin, failed.payment.agent,
+                         failed.payment.amountMsat, code, message, paymentId});
     Q_EMIT paymentChanged(paymentId);
 }
 
@@ -837,6 +852,7 @@ void PaymentEngine::remember(const RequestContext& context, int64_t amountMsat, 
                              policy::Remember scope, const policy::BudgetVerdict& verdict)
 {
     const QString origin = context.origin.toString();
+    policy::UsageNeutralWrite neutral(m_budgets);
     switch (scope) {
     case policy::Remember::Once:
         return;
@@ -894,6 +910,7 @@ void PaymentEngine::remember(const RequestContext& context, int64_t amountMsat, 
 
 void PaymentEngine::record(const DecisionEvent& event)
 {
+    policy::UsageNeutralWrite neutral(m_budgets);
     auto statement = m_store.database().prepare(
         "INSERT INTO events (at, kind, origin, agent, amount_msat, code, message, payment_id) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");

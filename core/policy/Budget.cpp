@@ -2,6 +2,8 @@
 
 #include "core/util/Money.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 
 namespace l402::policy {
@@ -141,6 +143,7 @@ Result<int64_t> BudgetBook::saveRule(BudgetRule rule)
         }
     }
     rule.pattern = pattern->text();
+    UsageNeutralWrite neutral(*this);
     auto transaction = Transaction::begin(m_database);
     if (!transaction) {
         return Result<int64_t>(transaction.error());
@@ -208,6 +211,7 @@ Result<bool> BudgetBook::removeRule(const QString& pattern, const QString& agent
     if (!parsed) {
         return Result<bool>(parsed.error());
     }
+    UsageNeutralWrite neutral(*this);
     auto transaction = Transaction::begin(m_database);
     if (!transaction) {
         return Result<bool>(transaction.error());
@@ -239,27 +243,52 @@ Result<bool> BudgetBook::removeRule(const QString& pattern, const QString& agent
     return removed;
 }
 
-Result<Usage> BudgetBook::usageOf(const BudgetRule& rule, const Windows& windows)
+int64_t BudgetBook::changeStamp() const
 {
-    auto pattern = HostPattern::parse(rule.pattern);
-    if (!pattern) {
-        return Result<Usage>(pattern.error());
+    return sqlite3_total_changes(m_database.handle());
+}
+
+bool BudgetBook::usageCacheCurrent() const
+{
+    return m_cache && m_cache->stamp == changeStamp();
+}
+
+void BudgetBook::restamp()
+{
+    if (m_cache) {
+        m_cache->stamp = changeStamp();
     }
+}
+
+void BudgetBook::adjustUsage(const QString& origin, const QString& agent, int64_t at,
+                             int64_t deltaMsat)
+{
+    if (!m_cache) {
+        return;
+    }
+    const auto parsed = Origin::parse(origin);
+    if (!parsed) {
+        m_cache.reset();
+        return;
+    }
+    UsageEntry& entry = m_cache->entries[origin + u'\n' + agent];
+    entry.origin = *parsed;
+    entry.agent = agent;
+    entry.usage.dayMsat += at >= m_cache->dayStart ? deltaMsat : 0;
+    entry.usage.weekMsat += at >= m_cache->weekStart ? deltaMsat : 0;
+    entry.usage.monthMsat += at >= m_cache->monthStart ? deltaMsat : 0;
+    m_cache->stamp = changeStamp();
+}
+
+Status BudgetBook::ensureUsageCache(const Windows& windows)
+{
     const int64_t day = windows.day.start.toSecsSinceEpoch();
     const int64_t week = windows.week.start.toSecsSinceEpoch();
     const int64_t month = windows.month.start.toSecsSinceEpoch();
-    Usage usage;
-    auto add = [&](const QString& originText, const QString& agent, int64_t dayMsat,
-                   int64_t weekMsat, int64_t monthMsat) {
-        const auto origin = Origin::parse(originText);
-        if (!origin || !pattern->matches(*origin) ||
-            (!rule.agent.isEmpty() && agent != rule.agent)) {
-            return;
-        }
-        usage.dayMsat += dayMsat;
-        usage.weekMsat += weekMsat;
-        usage.monthMsat += monthMsat;
-    };
+    if (m_cache && m_cache->stamp == changeStamp() && m_cache->dayStart == day &&
+        m_cache->weekStart == week && m_cache->monthStart == month) {
+        return success();
+    }
     // One range scan from the earlier of the week and month starts; each payment counts in
     // the windows it falls into.
     static const char* const kSpent =
@@ -275,21 +304,60 @@ Result<Usage> BudgetBook::usageOf(const BudgetRule& rule, const Windows& windows
         " UNION ALL SELECT origin, agent, created_at, amount_msat + fee_reserve_msat"
         " FROM reservations WHERE released_at IS NULL AND payment_id IS NULL) "
         "GROUP BY origin, agent";
+    m_cache.reset();
     auto statement = m_database.prepare(kSpent);
     if (!statement) {
-        return Result<Usage>(statement.error());
+        return Status(statement.error());
     }
     statement->bind(1, day).bind(2, week).bind(3, month).bind(4, std::min(week, month));
+    UsageCache cache;
+    cache.dayStart = day;
+    cache.weekStart = week;
+    cache.monthStart = month;
     for (;;) {
         auto row = statement->step();
         if (!row) {
-            return Result<Usage>(row.error());
+            return Status(row.error());
         }
         if (!row.value()) {
             break;
         }
-        add(statement->text(0), statement->text(1), statement->integer(2), statement->integer(3),
-            statement->integer(4));
+        const QString origin = statement->text(0);
+        const QString agent = statement->text(1);
+        const auto parsed = Origin::parse(origin);
+        if (!parsed) {
+            continue; // not a web origin: no pattern can match it
+        }
+        UsageEntry& entry = cache.entries[origin + u'\n' + agent];
+        entry.origin = *parsed;
+        entry.agent = agent;
+        entry.usage.dayMsat += statement->integer(2);
+        entry.usage.weekMsat += statement->integer(3);
+        entry.usage.monthMsat += statement->integer(4);
+    }
+    cache.stamp = changeStamp();
+    m_cache = std::move(cache);
+    return success();
+}
+
+Result<Usage> BudgetBook::usageOf(const BudgetRule& rule, const Windows& windows)
+{
+    auto pattern = HostPattern::parse(rule.pattern);
+    if (!pattern) {
+        return Result<Usage>(pattern.error());
+    }
+    if (auto ready = ensureUsageCache(windows); !ready) {
+        return Result<Usage>(ready.error());
+    }
+    Usage usage;
+    for (const UsageEntry& entry : std::as_const(m_cache->entries)) {
+        if (!pattern->matches(entry.origin) ||
+            (!rule.agent.isEmpty() && entry.agent != rule.agent)) {
+            continue;
+        }
+        usage.dayMsat += entry.usage.dayMsat;
+        usage.weekMsat += entry.usage.weekMsat;
+        usage.monthMsat += entry.usage.monthMsat;
     }
     return usage;
 }
@@ -391,6 +459,7 @@ Result<int64_t> BudgetBook::reserve(const Origin& origin, const QString& agent, 
     if (verdict->refusal) {
         return R(*verdict->refusal);
     }
+    const bool wasCurrent = usageCacheCurrent();
     auto insert = m_database.prepare(
         "INSERT INTO reservations (rule_id, origin, agent, amount_msat, fee_reserve_msat, "
         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -412,7 +481,11 @@ Result<int64_t> BudgetBook::reserve(const Origin& origin, const QString& agent, 
     }
     const int64_t id = m_database.lastInsertId();
     if (auto committed = (*transaction)->commit(); !committed) {
+        m_cache.reset();
         return R(committed.error());
+    }
+    if (wasCurrent) {
+        adjustUsage(origin.toString(), agent, m_clock.nowSeconds(), amountMsat + feeReserveMsat);
     }
     return id;
 }
@@ -446,6 +519,7 @@ Result<int> BudgetBook::releaseOrphans()
         return Result<int>(statement.error());
     }
     statement->bind(1, m_clock.nowSeconds());
+    m_cache.reset();
     if (auto done = statement->run(); !done) {
         return Result<int>(done.error());
     }

@@ -7,6 +7,7 @@
 #include "core/util/Result.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QTimeZone>
@@ -111,13 +112,63 @@ public:
 
     const QTimeZone& zone() const { return m_zone; }
 
+    // Usage is served from an in-memory summary of the current windows (one row per origin
+    // and agent), built by one scan and then kept up to date by the writer, so a payment does
+    // not rescan the month's ledger. The summary is only trusted while no write it does not
+    // know of has happened on the connection (sqlite3_total_changes is its stamp), and it is
+    // rebuilt when a window rolls over. reserve() keeps it current itself; the engine reports
+    // the rest: adjustUsage() after a payment's cost changed (settled with its real fee, or
+    // failed), restamp() after writes that do not touch spending (see UsageNeutralWrite).
+    void adjustUsage(const QString& origin, const QString& agent, int64_t at, int64_t deltaMsat);
+    bool usageCacheCurrent() const;
+    void restamp();
+
 private:
+    struct UsageEntry {
+        Origin origin;
+        QString agent;
+        Usage usage;
+    };
+    struct UsageCache {
+        int64_t dayStart = 0;
+        int64_t weekStart = 0;
+        int64_t monthStart = 0;
+        int64_t stamp = 0;
+        QHash<QString, UsageEntry> entries; // origin + '\n' + agent
+    };
+    Status ensureUsageCache(const Windows& windows);
+    int64_t changeStamp() const;
+    std::optional<UsageCache> m_cache;
+
     Result<BudgetVerdict> evaluateLocked(const Origin& origin, const QString& agent,
                                          int64_t amountMsat, int64_t feeReserveMsat);
 
     store::Database& m_database;
     const Clock& m_clock;
     QTimeZone m_zone;
+};
+
+// Writes that change no spending (history, tokens, status moves at equal cost): keeps the
+// usage summary trusted across them when it was trusted before.
+class UsageNeutralWrite {
+public:
+    explicit UsageNeutralWrite(BudgetBook& book)
+        : m_book(book)
+        , m_wasCurrent(book.usageCacheCurrent())
+    {
+    }
+    ~UsageNeutralWrite()
+    {
+        if (m_wasCurrent) {
+            m_book.restamp();
+        }
+    }
+    UsageNeutralWrite(const UsageNeutralWrite&) = delete;
+    UsageNeutralWrite& operator=(const UsageNeutralWrite&) = delete;
+
+private:
+    BudgetBook& m_book;
+    bool m_wasCurrent;
 };
 
 // "120 of 1,000 sat today" for prompts and errors.

@@ -48,6 +48,25 @@ protocol::Macaroon macaroonFor(const QByteArray& paymentHash, const QString& ser
         .withFirstPartyCaveat(QStringLiteral("services=%1:0").arg(service).toUtf8());
 }
 
+// The engine keeps budget usage in memory, adjusted as payments move; it must always equal
+// what a fresh scan of the ledger says, and the engine must not have needed that scan.
+void expectUsageMatchesLedger(EngineHarness& h)
+{
+    policy::BudgetRule everything;
+    everything.pattern = QStringLiteral("*");
+    const auto windows =
+        policy::windowsAt(SystemClock::instance().now(), QTimeZone::systemTimeZone());
+    QVERIFY(h.engine().budgets().usageCacheCurrent());
+    auto incremental = h.engine().budgets().usageOf(everything, windows);
+    policy::BudgetBook fresh(h.store().database(), SystemClock::instance(),
+                             QTimeZone::systemTimeZone());
+    auto scanned = fresh.usageOf(everything, windows);
+    QVERIFY(incremental.ok() && scanned.ok());
+    QCOMPARE(incremental->dayMsat, scanned->dayMsat);
+    QCOMPARE(incremental->weekMsat, scanned->weekMsat);
+    QCOMPARE(incremental->monthMsat, scanned->monthMsat);
+}
+
 } // namespace
 
 class PaymentEngineTest : public QObject {
@@ -111,6 +130,7 @@ void PaymentEngineTest::paysThenReusesTheToken()
     QVERIFY(!second->payment.has_value());
     QCOMPARE(h.api().challengesIssued(), challenges);
     QCOMPARE(h.lnd().totalSendCalls(), 1);
+    expectUsageMatchesLedger(h);
 }
 
 void PaymentEngineTest::invariant1_paysOnlyInvoicesThatVerify_data()
@@ -219,6 +239,7 @@ void PaymentEngineTest::invariant2_pendingPaymentsAndFeeReserveCountAgainstTheBu
     auto joke = h.fetch(QStringLiteral("/v1/joke"));
     QVERIFY2(joke.ok(), qPrintable(joke ? QString() : joke.error().message));
     QCOMPARE(joke->status, 200);
+    expectUsageMatchesLedger(h);
 }
 
 void PaymentEngineTest::invariant2_reservationIsAtomicWithTheCheck()
@@ -354,6 +375,7 @@ void PaymentEngineTest::invariant4_twoHundredConcurrentRequestsPayOnce()
     QCOMPARE(h.lnd().totalSendCalls(), 1);
     QCOMPARE(h.paymentCount(), 1);
     QCOMPARE(h.engine().flightsInProgress(), 0);
+    expectUsageMatchesLedger(h);
 }
 
 void PaymentEngineTest::invariant5_approvalTimeoutDenies()
@@ -513,6 +535,7 @@ void PaymentEngineTest::refusalCodesFromRealFlows()
         QVERIFY(statement->step().value());
         QCOMPARE(statement->integer(0), 1);
     }
+    expectUsageMatchesLedger(h);
 }
 
 void PaymentEngineTest::approvalApprovePays()
@@ -736,6 +759,7 @@ void PaymentEngineTest::tokensArePerService()
     }
     QCOMPARE(h.api().challengesIssued(), challenges);
     QCOMPARE(h.lnd().totalSendCalls(), 2);
+    expectUsageMatchesLedger(h);
 }
 
 void PaymentEngineTest::mppChargeIsPaidAndNeverCached()
@@ -777,6 +801,7 @@ void PaymentEngineTest::failedPaymentReleasesTheReservation()
     auto verdict = h.engine().budgets().evaluate(origin, {}, 1, 0);
     QVERIFY(verdict.ok());
     QCOMPARE(verdict->usage.dayMsat, 0);
+    expectUsageMatchesLedger(h);
 }
 
 QTEST_GUILESS_MAIN(PaymentEngineTest)
