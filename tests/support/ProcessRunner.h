@@ -83,6 +83,36 @@ inline ProcessResult runWalletServingEvents(const QStringList& arguments,
     return result;
 }
 
+// Runs any program with this process's event loop serving meanwhile (clients such as curl,
+// Python or Node talking to servers that live in the test process). `environment` replaces
+// the whole environment when not empty.
+inline ProcessResult runProgramServingEvents(const QString& program, const QStringList& arguments,
+                                             const QProcessEnvironment& environment = {},
+                                             const QByteArray& input = {}, int timeoutMs = 30'000)
+{
+    QProcess process;
+    if (!environment.isEmpty()) {
+        process.setProcessEnvironment(environment);
+    }
+    process.start(program, arguments);
+    ProcessResult result;
+    if (!process.waitForStarted(10'000)) {
+        return result;
+    }
+    process.write(input);
+    process.closeWriteChannel();
+    result.finished =
+        QTest::qWaitFor([&] { return process.state() == QProcess::NotRunning; }, timeoutMs);
+    if (!result.finished) {
+        process.kill();
+        process.waitForFinished(5'000);
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = process.readAllStandardOutput();
+    result.err = process.readAllStandardError();
+    return result;
+}
+
 // Polls `condition` until it holds or `timeoutMs` passes; for waiting on other processes,
 // where no Qt signal exists to wait on.
 template <typename Condition>

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+
+#include <functional>
+#include <memory>
+
+typedef void CURLM;
+typedef void CURL;
+struct curl_slist;
+
+class QSocketNotifier;
+
+namespace l402::proxy {
+
+using HeaderList = QList<std::pair<QByteArray, QByteArray>>;
+
+struct UpstreamRequest {
+    QUrl url;
+    QByteArray method = "GET";
+    HeaderList headers; // already filtered: what goes upstream, in order
+    QByteArray body;
+    bool hasBody = false;
+};
+
+// What a transfer reports, on the thread that owns the CurlMulti.
+struct UpstreamSink {
+    // The final response head (1xx heads are skipped).
+    std::function<void(int status, const QByteArray& reason, const HeaderList& headers)> head;
+    // Body bytes as they arrive (de-chunked; content codings untouched). Return false to
+    // pause the transfer until resume() (a slow client).
+    std::function<bool(const QByteArray& bytes)> data;
+    // The end: ok, or a plain description of what failed (connect, TLS, timeout, reset).
+    std::function<void(bool ok, const QString& error)> done;
+};
+
+struct UpstreamTls {
+    QByteArray extraCaPem; // trusted in addition to the system's CAs
+};
+
+// libcurl's multi interface driven by this thread's Qt event loop (CURLMOPT_SOCKETFUNCTION
+// and CURLMOPT_TIMERFUNCTION with QSocketNotifier and QTimer): every upstream transfer of
+// the proxy runs here, sharing one connection cache (keep-alive, HTTP/2 where offered).
+// Redirects are passed back, never followed; environment proxies are ignored.
+class CurlMulti : public QObject {
+    Q_OBJECT
+public:
+    explicit CurlMulti(UpstreamTls tls = {}, QObject* parent = nullptr);
+    ~CurlMulti() override;
+
+    using TransferId = quint64;
+    TransferId start(const UpstreamRequest& request, UpstreamSink sink);
+    // Drops a transfer; its sink is never called again.
+    void cancel(TransferId id);
+    void resume(TransferId id);
+    int activeTransfers() const { return static_cast<int>(m_transfers.size()); }
+
+private:
+    struct Transfer;
+    struct Watch;
+    static int onSocket(CURL* easy, int socket, int what, void* self, void* socketData);
+    static int onTimer(CURLM* multi, long timeoutMs, void* self);
+    static size_t onHeader(char* data, size_t size, size_t count, void* transfer);
+    static size_t onWrite(char* data, size_t size, size_t count, void* transfer);
+    void socketAction(int socket, int events);
+    void collectFinished();
+    void finish(Transfer* transfer, bool ok, const QString& error);
+    void release(Transfer* transfer);
+
+    CURLM* m_multi = nullptr;
+    QTimer m_timer;
+    QHash<int, Watch*> m_watches;
+    QHash<TransferId, Transfer*> m_transfers;
+    TransferId m_nextId = 1;
+    QByteArray m_caBundle; // system CAs + extra, for CURLOPT_CAINFO_BLOB
+};
+
+} // namespace l402::proxy

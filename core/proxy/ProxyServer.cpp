@@ -1,0 +1,1165 @@
+#include "core/proxy/ProxyServer.h"
+
+#include "core/crypto/Digest.h"
+#include "core/policy/Agents.h"
+#include "core/util/Logging.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <http_parser.h>
+
+#include <algorithm>
+
+namespace l402::proxy {
+
+// ---------------------------------------------------------------------------------------
+// Cross-thread plumbing.
+
+void EngineGateway::credentialFor(const policy::Origin& origin, const QString& path,
+                                  QObject* context,
+                                  std::function<void(std::optional<payments::Credential>)> done)
+{
+    QPointer<QObject> receiver(context);
+    QPointer<payments::PaymentEngine> engine = m_engine;
+    if (!engine) {
+        return;
+    }
+    QMetaObject::invokeMethod(
+        engine.data(),
+        [engine, origin, path, receiver, done = std::move(done)] {
+            auto credential = engine ? engine->cachedCredential(origin, path) : std::nullopt;
+            if (receiver) {
+                QMetaObject::invokeMethod(
+                    receiver.data(),
+                    [receiver, credential, done] {
+                        if (receiver) {
+                            done(credential);
+                        }
+                    },
+                    Qt::QueuedConnection);
+            }
+        },
+        Qt::QueuedConnection);
+}
+
+void EngineGateway::paymentRequired(const payments::RequestContext& request,
+                                    const QList<QByteArray>& wwwAuthenticate, QObject* context,
+                                    std::function<void(Result<payments::Credential>)> done)
+{
+    QPointer<QObject> receiver(context);
+    QPointer<payments::PaymentEngine> engine = m_engine;
+    if (!engine) {
+        return;
+    }
+    QMetaObject::invokeMethod(
+        engine.data(),
+        [engine, request, wwwAuthenticate, receiver, done = std::move(done)] {
+            if (!engine) {
+                return;
+            }
+            // The engine finishes the payment even when the client has gone: what was paid
+            // for is kept as a token.
+            engine->handlePaymentRequired(request, wwwAuthenticate,
+                                          [receiver, done](Result<payments::Credential> result) {
+                                              if (receiver) {
+                                                  QMetaObject::invokeMethod(
+                                                      receiver.data(),
+                                                      [receiver, result, done] {
+                                                          if (receiver) {
+                                                              done(result);
+                                                          }
+                                                      },
+                                                      Qt::QueuedConnection);
+                                              }
+                                          });
+        },
+        Qt::QueuedConnection);
+}
+
+void AgentDirectory::replace(QHash<QString, QByteArray> credentials)
+{
+    QWriteLocker locker(&m_lock);
+    m_credentials = std::move(credentials);
+}
+
+std::optional<QString> AgentDirectory::verify(QByteArrayView nameColonSecret) const
+{
+    QReadLocker locker(&m_lock);
+    return policy::verifyAgent(m_credentials, nameColonSecret);
+}
+
+// ---------------------------------------------------------------------------------------
+// One client connection.
+
+namespace detail {
+
+namespace {
+
+bool equalsIgnoringCase(QByteArrayView a, QByteArrayView b)
+{
+    return a.compare(b, Qt::CaseInsensitive) == 0;
+}
+
+// Hop-by-hop fields (RFC 9110 §7.6.1) and the proxy's own: never passed on.
+bool isHopByHop(QByteArrayView name)
+{
+    for (const char* hop :
+         {"connection", "keep-alive", "proxy-connection", "proxy-authorization",
+          "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"}) {
+        if (equalsIgnoringCase(name, hop)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// RFC 9110 §5.6.2 token: what a field name must be. http-parser as Debian builds it is lenient
+// here, and a name with a space is a classic smuggling vector between two parsers.
+bool isToken(QByteArrayView name)
+{
+    if (name.isEmpty()) {
+        return false;
+    }
+    for (const char ch : name) {
+        const bool alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        if (!alnum && !QByteArrayView("!#$%&'*+-.^_`|~").contains(ch)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool isWalletHeader(QByteArrayView name)
+{
+    return name.size() >= 12 && equalsIgnoringCase(name.first(12), "l402-wallet-");
+}
+
+int statusFor(const QString& code)
+{
+    static const QHash<QString, int> statuses = {
+        {QStringLiteral("proxy_auth_required"), 407},
+        {QStringLiteral("agent_auth_required"), 401},
+        {QStringLiteral("forbidden_origin"), 403},
+        {QStringLiteral("host_not_allowed"), 403},
+        {QStringLiteral("body_too_large_to_replay"), 413},
+        {QStringLiteral("bad_request"), 400},
+        {QStringLiteral("not_found"), 404},
+        {QStringLiteral("headers_too_large"), 431},
+        {QStringLiteral("node_unavailable"), 502},
+        {QStringLiteral("payment_failed"), 502},
+        {QStringLiteral("upstream_unreachable"), 502},
+        {QStringLiteral("token_rejected"), 502},
+        {QStringLiteral("wallet_error"), 502},
+        {QStringLiteral("payment_pending"), 504},
+        {QStringLiteral("too_many_connections"), 503},
+        {QStringLiteral("request_timeout"), 408},
+        {QStringLiteral("unsupported_version"), 505},
+    };
+    // Everything else is a refusal to pay: the payment is still required.
+    return statuses.value(code, 402);
+}
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 402:
+        return "Payment Required";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 407:
+        return "Proxy Authentication Required";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Status";
+    }
+}
+
+} // namespace
+
+class ProxyConnection : public QObject {
+public:
+    ProxyConnection(ProxyServer& server, QTcpSocket* socket);
+    ~ProxyConnection() override;
+
+    void refuseAndClose(const QString& code, const QString& message);
+
+private:
+    enum class State { ReadingHead, ReadingBody, Handling, TunnelDecide, Tunnel, Closing };
+    enum class Route { Forward, Gateway, Local };
+
+    // http-parser callbacks.
+    static int onMessageBegin(http_parser* parser);
+    static int onUrl(http_parser* parser, const char* at, size_t length);
+    static int onHeaderField(http_parser* parser, const char* at, size_t length);
+    static int onHeaderValue(http_parser* parser, const char* at, size_t length);
+    static int onHeadersComplete(http_parser* parser);
+    static int onBody(http_parser* parser, const char* at, size_t length);
+    static int onMessageComplete(http_parser* parser);
+    static const http_parser_settings& parserSettings();
+
+    void readClient();
+    void feed();
+    bool headersComplete();
+    void handleRequest();
+    void startUpstream(const std::optional<payments::Credential>& credential);
+    void upstreamHead(int status, const QByteArray& reason, const HeaderList& headers);
+    bool upstreamData(const QByteArray& bytes);
+    void upstreamDone(bool ok, const QString& error);
+    void paymentNeeded();
+    void startTunnel();
+    void finishExchange();
+    void sendError(const QString& code, const QString& message, std::optional<int64_t> amount = {},
+                   const HeaderList& extra = {});
+    void writeHead(int status, const QByteArray& reason, const HeaderList& headers);
+    void closeSoon();
+    QByteArray header(QByteArrayView name) const;
+    QList<QByteArray> headerValues(QByteArrayView name) const;
+
+    ProxyServer& m_server;
+    QTcpSocket* m_socket;
+    http_parser m_parser{};
+    QByteArray m_input; // received, not yet parsed (while a request is being handled)
+    State m_state = State::ReadingHead;
+    QTimer m_timer; // head timeout, then idle timeout
+    bool m_error = false;
+    QString m_errorCode;
+
+    // The request being read or handled.
+    QByteArray m_method;
+    QByteArray m_target;
+    HeaderList m_headers;
+    bool m_lastWasValue = false;
+    qsizetype m_headerBytes = 0;
+    QByteArray m_body;
+    bool m_keepAlive = true;
+    int m_httpMinor = 1;
+    Route m_route = Route::Forward;
+    QUrl m_upstreamUrl;
+    std::optional<policy::Origin> m_origin;
+    QString m_agent;
+
+    // Handling.
+    CurlMulti::TransferId m_transfer = 0;
+    int64_t m_sentTokenId = 0;
+    int m_rounds = 0;
+    std::optional<payments::PaymentSummary> m_payment;
+    bool m_headSent = false;
+    bool m_chunked = false;
+    bool m_bodyless = false;
+    bool m_buffering402 = false;
+    QList<QByteArray> m_challenges;
+    bool m_upstreamPaused = false;
+
+    // CONNECT tunnel.
+    QTcpSocket* m_tunnel = nullptr;
+    QByteArray m_tunnelHost;
+    int m_tunnelPort = 0;
+    // Plain HTTP inside a CONNECT tunnel (what undici's ProxyAgent does for http:// URLs):
+    // the requests are read and paid for like forward-proxy requests to this authority.
+    QByteArray m_tunnelAuthority;
+    QString m_tunnelAgent;
+    void decideTunnel();
+    void openBlindTunnel();
+};
+
+const http_parser_settings& ProxyConnection::parserSettings()
+{
+    static const http_parser_settings settings = [] {
+        http_parser_settings s{};
+        s.on_message_begin = &ProxyConnection::onMessageBegin;
+        s.on_url = &ProxyConnection::onUrl;
+        s.on_header_field = &ProxyConnection::onHeaderField;
+        s.on_header_value = &ProxyConnection::onHeaderValue;
+        s.on_headers_complete = &ProxyConnection::onHeadersComplete;
+        s.on_body = &ProxyConnection::onBody;
+        s.on_message_complete = &ProxyConnection::onMessageComplete;
+        return s;
+    }();
+    return settings;
+}
+
+ProxyConnection::ProxyConnection(ProxyServer& server, QTcpSocket* socket)
+    : QObject(&server)
+    , m_server(server)
+    , m_socket(socket)
+{
+    m_socket->setParent(this);
+    http_parser_init(&m_parser, HTTP_REQUEST);
+    m_parser.data = this;
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+        if (m_state == State::ReadingHead &&
+            (!m_method.isEmpty() || !m_input.isEmpty() || m_parser.nread > 0)) {
+            sendError(QStringLiteral("request_timeout"),
+                      QStringLiteral("The request did not arrive in time."));
+            closeSoon();
+            return;
+        }
+        if (m_state == State::ReadingHead || m_state == State::ReadingBody) {
+            m_socket->abort(); // idle keep-alive, or a client that stopped mid-request
+        }
+    });
+    m_timer.start(m_server.m_settings.headerTimeoutMs);
+    connect(m_socket, &QTcpSocket::readyRead, this, &ProxyConnection::readClient);
+    connect(m_socket, &QTcpSocket::disconnected, this, [this] {
+        if (m_transfer) {
+            m_server.m_upstream.cancel(m_transfer);
+            m_transfer = 0;
+        }
+        m_server.forget(this);
+        deleteLater();
+    });
+    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (m_upstreamPaused && m_socket->bytesToWrite() < kMaxBufferedToClient / 2) {
+            m_upstreamPaused = false;
+            m_server.m_upstream.resume(m_transfer);
+        }
+    });
+}
+
+ProxyConnection::~ProxyConnection()
+{
+    if (m_transfer) {
+        m_server.m_upstream.cancel(m_transfer);
+    }
+}
+
+void ProxyConnection::readClient()
+{
+    if (m_state == State::TunnelDecide) {
+        m_input += m_socket->readAll();
+        decideTunnel();
+        return;
+    }
+    if (m_state == State::Tunnel) {
+        if (m_tunnel && m_tunnel->state() == QAbstractSocket::ConnectedState) {
+            m_tunnel->write(m_socket->readAll());
+        } else {
+            m_input += m_socket->readAll();
+        }
+        return;
+    }
+    m_input += m_socket->readAll();
+    if (m_state == State::ReadingHead || m_state == State::ReadingBody) {
+        feed();
+    }
+}
+
+void ProxyConnection::feed()
+{
+    while (!m_input.isEmpty() && (m_state == State::ReadingHead || m_state == State::ReadingBody)) {
+        const size_t parsed = http_parser_execute(&m_parser, &parserSettings(), m_input.constData(),
+                                                  static_cast<size_t>(m_input.size()));
+        const auto error = HTTP_PARSER_ERRNO(&m_parser);
+        if (error == HPE_PAUSED) {
+            // One whole request: the rest waits for its turn (pipelining).
+            m_input.remove(0, static_cast<qsizetype>(parsed));
+            return;
+        }
+        if (error != HPE_OK || m_error) {
+            m_input.clear();
+            if (m_state != State::Closing) {
+                const QString code =
+                    m_errorCode.isEmpty() ? QStringLiteral("bad_request") : m_errorCode;
+                sendError(code, code == QLatin1String("headers_too_large")
+                                    ? QStringLiteral("The request's header fields are too large.")
+                                : code == QLatin1String("body_too_large_to_replay")
+                                    ? QStringLiteral("The request body is larger than the %1 MiB "
+                                                     "the wallet keeps to replay a request after "
+                                                     "paying.")
+                                          .arg(m_server.m_settings.maxReplayBodyBytes / 1048576)
+                                : code == QLatin1String("unsupported_version")
+                                    ? QStringLiteral("The proxy speaks HTTP/1.0 and HTTP/1.1.")
+                                    : QStringLiteral("The request is not valid HTTP/1.1 (%1).")
+                                          .arg(QString::fromLatin1(http_errno_name(error))));
+                closeSoon();
+            }
+            return;
+        }
+        if (m_parser.upgrade) {
+            // CONNECT: what follows the head belongs to the tunnel.
+            m_input.remove(0, static_cast<qsizetype>(parsed));
+            return;
+        }
+        m_input.remove(0, static_cast<qsizetype>(parsed));
+    }
+}
+
+int ProxyConnection::onMessageBegin(http_parser* parser)
+{
+    auto* self = static_cast<ProxyConnection*>(parser->data);
+    self->m_method.clear();
+    self->m_target.clear();
+    self->m_headers.clear();
+    self->m_body.clear();
+    self->m_headerBytes = 0;
+    self->m_lastWasValue = false;
+    self->m_payment.reset();
+    self->m_rounds = 0;
+    self->m_sentTokenId = 0;
+    self->m_headSent = false;
+    self->m_buffering402 = false;
+    self->m_challenges.clear();
+    self->m_state = State::ReadingHead;
+    self->m_timer.start(self->m_server.m_settings.headerTimeoutMs);
+    return 0;
+}
+
+int ProxyConnection::onUrl(http_parser* parser, const char* at, size_t length)
+{
+    auto* self = static_cast<ProxyConnection*>(parser->data);
+    self->m_target.append(at, static_cast<qsizetype>(length));
+    if (self->m_target.size() > kMaxRequestTargetBytes) {
+        self->m_errorCode = QStringLiteral("headers_too_large");
+        self->m_error = true;
+        return 1;
+    }
+    return 0;
+}
+
+int ProxyConnection::onHeaderField(http_parser* parser, const char* at, size_t length)
+{
+    auto* self = static_cast<ProxyConnection*>(parser->data);
+    self->m_headerBytes += static_cast<qsizetype>(length);
+    if (self->m_lastWasValue || self->m_headers.isEmpty()) {
+        if (self->m_headers.size() >= kMaxHeaderFields) {
+            self->m_errorCode = QStringLiteral("headers_too_large");
+            self->m_error = true;
+            return 1;
+        }
+        self->m_headers.emplaceBack();
+    }
+    self->m_headers.last().first.append(at, static_cast<qsizetype>(length));
+    self->m_lastWasValue = false;
+    if (self->m_headerBytes > kMaxHeaderBytes) {
+        self->m_errorCode = QStringLiteral("headers_too_large");
+        self->m_error = true;
+        return 1;
+    }
+    return 0;
+}
+
+int ProxyConnection::onHeaderValue(http_parser* parser, const char* at, size_t length)
+{
+    auto* self = static_cast<ProxyConnection*>(parser->data);
+    self->m_headerBytes += static_cast<qsizetype>(length);
+    self->m_headers.last().second.append(at, static_cast<qsizetype>(length));
+    self->m_lastWasValue = true;
+    if (self->m_headerBytes > kMaxHeaderBytes) {
+        self->m_errorCode = QStringLiteral("headers_too_large");
+        self->m_error = true;
+        return 1;
+    }
+    return 0;
+}
+
+int ProxyConnection::onHeadersComplete(http_parser* parser)
+{
+    auto* self = static_cast<ProxyConnection*>(parser->data);
+    self->m_method = http_method_str(static_cast<http_method>(parser->method));
+    self->m_httpMinor = parser->http_minor;
+    self->m_keepAlive = http_should_keep_alive(parser) != 0;
+    for (auto& [name, value] : self->m_headers) {
+        value = value.trimmed();
+    }
+    if (!self->headersComplete()) {
+        self->m_error = true;
+        return -1;
+    }
+    self->m_state = State::ReadingBody;
+    return 0;
+}
+
+bool ProxyConnection::headersComplete()
+{
+    if (m_parser.http_major != 1 || m_parser.http_minor > 1) {
+        m_errorCode = QStringLiteral("unsupported_version");
+        return false;
+    }
+    for (const auto& [name, value] : m_headers) {
+        if (!isToken(name) || value.contains('\0')) {
+            m_errorCode = QStringLiteral("bad_request");
+            return false;
+        }
+    }
+    // Request smuggling defences (RFC 9112 §6.3): one framing only, stated once.
+    const QList<QByteArray> lengths = headerValues("Content-Length");
+    const QList<QByteArray> codings = headerValues("Transfer-Encoding");
+    if (!codings.isEmpty() && !lengths.isEmpty()) {
+        m_errorCode = QStringLiteral("bad_request");
+        return false;
+    }
+    if (lengths.size() > 1 ||
+        (codings.size() == 1 && !equalsIgnoringCase(codings.first(), "chunked")) ||
+        codings.size() > 1) {
+        m_errorCode = QStringLiteral("bad_request");
+        return false;
+    }
+    if (!lengths.isEmpty()) {
+        bool ok = false;
+        const qint64 length = lengths.first().toLongLong(&ok);
+        if (!ok || length < 0) {
+            m_errorCode = QStringLiteral("bad_request");
+            return false;
+        }
+        if (length > m_server.m_settings.maxReplayBodyBytes) {
+            m_errorCode = QStringLiteral("body_too_large_to_replay");
+            return false;
+        }
+    }
+    return true;
+}
+
+int ProxyConnection::onBody(http_parser* parser, const char* at, size_t length)
+{
+    auto* self = static_cast<ProxyConnection*>(parser->data);
+    self->m_body.append(at, static_cast<qsizetype>(length));
+    if (self->m_body.size() > self->m_server.m_settings.maxReplayBodyBytes) {
+        self->m_errorCode = QStringLiteral("body_too_large_to_replay");
+        self->m_error = true;
+        return 1;
+    }
+    return 0;
+}
+
+int ProxyConnection::onMessageComplete(http_parser* parser)
+{
+    auto* self = static_cast<ProxyConnection*>(parser->data);
+    self->m_state = State::Handling;
+    self->m_timer.stop();
+    // One request at a time: pipelined requests wait in m_input until this one is answered.
+    http_parser_pause(parser, 1);
+    QMetaObject::invokeMethod(
+        self, [self] { self->handleRequest(); }, Qt::QueuedConnection);
+    return 0;
+}
+
+QByteArray ProxyConnection::header(QByteArrayView name) const
+{
+    return headerValues(name).join(", ");
+}
+
+QList<QByteArray> ProxyConnection::headerValues(QByteArrayView name) const
+{
+    QList<QByteArray> values;
+    for (const auto& [key, value] : m_headers) {
+        if (equalsIgnoringCase(key, name)) {
+            values.append(value);
+        }
+    }
+    return values;
+}
+
+void ProxyConnection::handleRequest()
+{
+    // Which surface, and who is asking.
+    if (m_method == "CONNECT") {
+        const QByteArray proxyAuth = header("Proxy-Authorization");
+        std::optional<QString> agent;
+        if (proxyAuth.size() > 6 && equalsIgnoringCase(proxyAuth.left(6), "basic ")) {
+            agent = m_server.m_agents.verify(QByteArray::fromBase64(proxyAuth.mid(6).trimmed()));
+        }
+        if (!agent) {
+            sendError(QStringLiteral("proxy_auth_required"),
+                      QStringLiteral("The wallet's proxy needs an agent credential: "
+                                     "HTTPS_PROXY=http://NAME:SECRET@127.0.0.1:%1 (see "
+                                     "'l402-wallet agent add').")
+                          .arg(m_server.port()),
+                      std::nullopt, {{"Proxy-Authenticate", "Basic realm=\"L402 Wallet\""}});
+            closeSoon();
+            return;
+        }
+        m_agent = *agent;
+        startTunnel();
+        return;
+    }
+    if (!m_tunnelAuthority.isEmpty() && m_target.startsWith('/')) {
+        // A request inside a plain-HTTP CONNECT tunnel: authenticated by the CONNECT.
+        m_route = Route::Forward;
+        m_agent = m_tunnelAgent;
+        m_upstreamUrl =
+            QUrl::fromEncoded("http://" + m_tunnelAuthority + m_target, QUrl::StrictMode);
+    } else if (m_target.startsWith("http://") || m_target.startsWith("https://")) {
+        m_route = Route::Forward;
+        m_upstreamUrl = QUrl::fromEncoded(m_target, QUrl::StrictMode);
+        const QByteArray proxyAuth = header("Proxy-Authorization");
+        std::optional<QString> agent;
+        if (proxyAuth.size() > 6 && equalsIgnoringCase(proxyAuth.left(6), "basic ")) {
+            agent = m_server.m_agents.verify(QByteArray::fromBase64(proxyAuth.mid(6).trimmed()));
+        }
+        if (!agent) {
+            sendError(QStringLiteral("proxy_auth_required"),
+                      QStringLiteral("The wallet's proxy needs an agent credential: "
+                                     "HTTP_PROXY=http://NAME:SECRET@127.0.0.1:%1 (see "
+                                     "'l402-wallet agent add').")
+                          .arg(m_server.port()),
+                      std::nullopt, {{"Proxy-Authenticate", "Basic realm=\"L402 Wallet\""}});
+            finishExchange();
+            return;
+        }
+        m_agent = *agent;
+    } else if (m_target.startsWith("/gw/")) {
+        m_route = Route::Gateway;
+        // DNS rebinding and CSRF: only loopback names reach the gateway, never a browser page.
+        if (!m_server.hostAllowed(header("Host"))) {
+            sendError(QStringLiteral("host_not_allowed"),
+                      QStringLiteral("The gateway answers only to requests addressed to "
+                                     "127.0.0.1, ::1 or localhost."));
+            finishExchange();
+            return;
+        }
+        if (!headerValues("Origin").isEmpty()) {
+            sendError(QStringLiteral("forbidden_origin"),
+                      QStringLiteral("Browser pages may not use the wallet's gateway."));
+            finishExchange();
+            return;
+        }
+        const auto agent = m_server.m_agents.verify(header("L402-Wallet-Agent"));
+        if (!agent) {
+            sendError(QStringLiteral("agent_auth_required"),
+                      QStringLiteral("The gateway needs the header 'L402-Wallet-Agent: "
+                                     "NAME:SECRET' (see 'l402-wallet agent add')."));
+            finishExchange();
+            return;
+        }
+        m_agent = *agent;
+        // /gw/<scheme>/<host[:port]>/<path...>
+        const QByteArray rest = m_target.mid(4);
+        const qsizetype schemeEnd = rest.indexOf('/');
+        const QByteArray scheme = rest.left(schemeEnd);
+        const QByteArray afterScheme = schemeEnd < 0 ? QByteArray() : rest.mid(schemeEnd + 1);
+        const qsizetype hostEnd = afterScheme.indexOf('/');
+        const QByteArray host = hostEnd < 0 ? afterScheme : afterScheme.left(hostEnd);
+        const QByteArray path = hostEnd < 0 ? QByteArray("/") : afterScheme.mid(hostEnd);
+        if ((scheme != "http" && scheme != "https") || host.isEmpty() || host.contains('@')) {
+            sendError(QStringLiteral("bad_request"),
+                      QStringLiteral("Gateway URLs look like /gw/https/api.example.com/path."));
+            finishExchange();
+            return;
+        }
+        m_upstreamUrl = QUrl::fromEncoded(scheme + "://" + host + path, QUrl::StrictMode);
+    } else {
+        m_route = Route::Local;
+        if (m_target == "/" && m_server.hostAllowed(header("Host"))) {
+            const QByteArray body =
+                QJsonDocument(
+                    QJsonObject{{QStringLiteral("name"), QStringLiteral("L402 Wallet proxy")},
+                                {QStringLiteral("gateway"),
+                                 QStringLiteral("http://127.0.0.1:%1/gw/https/<host>/<path>")
+                                     .arg(m_server.port())}})
+                    .toJson(QJsonDocument::Compact);
+            writeHead(200, "OK",
+                      {{"Content-Type", "application/json"},
+                       {"Content-Length", QByteArray::number(body.size())}});
+            m_socket->write(body);
+            finishExchange();
+            return;
+        }
+        sendError(QStringLiteral("not_found"),
+                  QStringLiteral("This is the L402 Wallet proxy: use it as HTTP_PROXY, or the "
+                                 "gateway form /gw/https/<host>/<path>."));
+        finishExchange();
+        return;
+    }
+    m_origin = policy::Origin::fromUrl(m_upstreamUrl);
+    if (!m_upstreamUrl.isValid() || !m_origin) {
+        sendError(QStringLiteral("bad_request"),
+                  QStringLiteral("The request names no valid http or https URL."));
+        finishExchange();
+        return;
+    }
+    if (!headerValues("Authorization").isEmpty()) {
+        // The agent brings its own credentials: send them as they are.
+        startUpstream(std::nullopt);
+        return;
+    }
+    QPointer<ProxyConnection> self(this);
+    m_server.m_payments.credentialFor(*m_origin, m_upstreamUrl.path(QUrl::FullyEncoded), this,
+                                      [self](std::optional<payments::Credential> credential) {
+                                          if (self) {
+                                              self->startUpstream(credential);
+                                          }
+                                      });
+}
+
+void ProxyConnection::startUpstream(const std::optional<payments::Credential>& credential)
+{
+    UpstreamRequest request;
+    request.url = m_upstreamUrl;
+    request.method = m_method;
+    request.body = m_body;
+    request.hasBody = !m_body.isEmpty() || !headerValues("Content-Length").isEmpty() ||
+                      !headerValues("Transfer-Encoding").isEmpty();
+    QList<QByteArray> connectionTokens;
+    for (const QByteArray& value : headerValues("Connection")) {
+        for (const QByteArray& token : value.split(',')) {
+            connectionTokens.append(token.trimmed().toLower());
+        }
+    }
+    for (const auto& [name, value] : m_headers) {
+        if (isHopByHop(name) || isWalletHeader(name) || equalsIgnoringCase(name, "host") ||
+            equalsIgnoringCase(name, "content-length") ||
+            connectionTokens.contains(name.toLower()) ||
+            (credential && equalsIgnoringCase(name, credential->headerName))) {
+            continue;
+        }
+        request.headers.append({name, value});
+    }
+    m_sentTokenId = 0;
+    if (credential) {
+        request.headers.append({credential->headerName, credential->headerValue});
+        m_sentTokenId = credential->tokenId;
+    }
+    m_buffering402 = false;
+    m_headSent = false;
+    QPointer<ProxyConnection> self(this);
+    UpstreamSink sink;
+    sink.head = [self](int status, const QByteArray& reason, const HeaderList& headers) {
+        if (self) {
+            self->upstreamHead(status, reason, headers);
+        }
+    };
+    sink.data = [self](const QByteArray& bytes) {
+        return self ? self->upstreamData(bytes) : true;
+    };
+    sink.done = [self](bool ok, const QString& error) {
+        if (self) {
+            self->m_transfer = 0;
+            self->upstreamDone(ok, error);
+        }
+    };
+    m_transfer = m_server.m_upstream.start(request, std::move(sink));
+}
+
+void ProxyConnection::upstreamHead(int status, const QByteArray& reason, const HeaderList& headers)
+{
+    if (status == 402) {
+        // Kept, not passed on: it may be answered by paying and replaying the request.
+        m_buffering402 = true;
+        m_challenges.clear();
+        for (const auto& [name, value] : headers) {
+            if (equalsIgnoringCase(name, "WWW-Authenticate")) {
+                m_challenges.append(value);
+            }
+        }
+        return;
+    }
+    m_bodyless = m_method == "HEAD" || status == 204 || status == 304 || status < 200;
+    HeaderList out;
+    bool hasLength = false;
+    for (const auto& [name, value] : headers) {
+        if (isHopByHop(name)) {
+            continue;
+        }
+        hasLength = hasLength || equalsIgnoringCase(name, "content-length");
+        out.append({name, value});
+    }
+    m_chunked = false;
+    if (!hasLength && !m_bodyless) {
+        if (m_httpMinor >= 1) {
+            m_chunked = true;
+            out.emplaceBack("Transfer-Encoding", "chunked");
+        } else {
+            m_keepAlive = false; // HTTP/1.0: the end of the body is the end of the connection
+        }
+    }
+    if (m_payment) {
+        out.append({"L402-Wallet-Payment",
+                    QByteArray("amount_msat=") + QByteArray::number(m_payment->amountMsat) +
+                        "; fee_msat=" + QByteArray::number(m_payment->feeMsat) +
+                        "; payment_hash=" + m_payment->paymentHash.toHex()});
+    }
+    writeHead(status, reason.isEmpty() ? reasonPhrase(status) : reason, out);
+}
+
+bool ProxyConnection::upstreamData(const QByteArray& bytes)
+{
+    if (m_buffering402) {
+        return true; // a 402 body is not needed: the challenge is in the headers
+    }
+    if (m_bodyless || bytes.isEmpty()) {
+        return true;
+    }
+    if (m_chunked) {
+        m_socket->write(QByteArray::number(bytes.size(), 16) + "\r\n");
+        m_socket->write(bytes);
+        m_socket->write("\r\n");
+    } else {
+        m_socket->write(bytes);
+    }
+    if (m_socket->bytesToWrite() > kMaxBufferedToClient) {
+        m_upstreamPaused = true;
+        return false;
+    }
+    return true;
+}
+
+void ProxyConnection::upstreamDone(bool ok, const QString& error)
+{
+    if (m_buffering402 && ok) {
+        paymentNeeded();
+        return;
+    }
+    if (!ok) {
+        if (!m_headSent) {
+            sendError(QStringLiteral("upstream_unreachable"),
+                      QStringLiteral("%1 could not be reached: %2")
+                          .arg(m_origin ? m_origin->toString() : QString(), error));
+            finishExchange();
+        } else {
+            // Mid-response: what arrived is passed on and the connection ends short of the
+            // announced length (or without the last chunk): the client sees a truncated body.
+            m_keepAlive = false;
+            closeSoon();
+        }
+        return;
+    }
+    if (m_chunked) {
+        m_socket->write("0\r\n\r\n");
+    }
+    finishExchange();
+}
+
+void ProxyConnection::paymentNeeded()
+{
+    // At most one payment per request, and a few other tokens to try.
+    if (m_payment || m_rounds >= 4) {
+        sendError(QStringLiteral("token_rejected"),
+                  QStringLiteral("%1 asked for payment again right after it was paid; the wallet "
+                                 "will not pay twice for one request.")
+                      .arg(m_origin->toString()));
+        finishExchange();
+        return;
+    }
+    payments::RequestContext context;
+    context.origin = *m_origin;
+    context.agent = m_agent;
+    context.path = m_upstreamUrl.path(QUrl::FullyEncoded);
+    context.resource = QString::fromLatin1(m_method) + u' ' + context.path;
+    context.sentTokenId = m_sentTokenId;
+    QPointer<ProxyConnection> self(this);
+    m_server.m_payments.paymentRequired(
+        context, m_challenges, this, [self](Result<payments::Credential> credential) {
+            if (!self) {
+                return;
+            }
+            if (!credential) {
+                self->sendError(credential.error().code, credential.error().message);
+                self->finishExchange();
+                return;
+            }
+            ++self->m_rounds;
+            if (credential->payment) {
+                self->m_payment = credential->payment;
+            }
+            self->startUpstream(credential.value());
+        });
+}
+
+void ProxyConnection::startTunnel()
+{
+    // CONNECT host:port.
+    const QByteArray target = m_target;
+    const qsizetype colon = target.lastIndexOf(':');
+    bool portOk = false;
+    const int port = colon > 0 ? target.mid(colon + 1).toInt(&portOk) : 0;
+    QByteArray host = colon > 0 ? target.left(colon) : QByteArray();
+    if (host.startsWith('[') && host.endsWith(']')) {
+        host = host.mid(1, host.size() - 2);
+    }
+    if (!portOk || port <= 0 || port > 65535 || host.isEmpty() || host.contains('/') ||
+        host.contains('@')) {
+        sendError(QStringLiteral("bad_request"),
+                  QStringLiteral("CONNECT needs host:port, e.g. CONNECT api.example.com:443."));
+        closeSoon();
+        return;
+    }
+    m_tunnelHost = host;
+    m_tunnelPort = port;
+    // Answer at once and look at the first bytes: TLS goes through blind (interception with
+    // the local CA is not there yet), plain HTTP is read and paid for like forward requests.
+    m_state = State::TunnelDecide;
+    writeHead(200, "Connection established", {});
+    if (!m_input.isEmpty()) {
+        decideTunnel();
+    }
+}
+
+void ProxyConnection::decideTunnel()
+{
+    if (m_input.isEmpty()) {
+        return;
+    }
+    const bool tls = static_cast<unsigned char>(m_input.at(0)) == 0x16;
+    if (tls) {
+        openBlindTunnel();
+        return;
+    }
+    const bool ipv6 = m_tunnelHost.contains(':');
+    m_tunnelAuthority =
+        (ipv6 ? '[' + m_tunnelHost + ']' : m_tunnelHost) + ':' + QByteArray::number(m_tunnelPort);
+    m_tunnelAgent = m_agent;
+    http_parser_init(&m_parser, HTTP_REQUEST);
+    m_parser.data = this;
+    m_state = State::ReadingHead;
+    m_timer.start(m_server.m_settings.headerTimeoutMs);
+    feed();
+}
+
+void ProxyConnection::openBlindTunnel()
+{
+    m_state = State::Tunnel;
+    m_tunnel = new QTcpSocket(this);
+    connect(m_tunnel, &QTcpSocket::connected, this, [this] {
+        if (!m_input.isEmpty()) {
+            m_tunnel->write(m_input);
+            m_input.clear();
+        }
+    });
+    connect(m_tunnel, &QTcpSocket::readyRead, this,
+            [this] { m_socket->write(m_tunnel->readAll()); });
+    connect(m_tunnel, &QTcpSocket::errorOccurred, this, [this] { closeSoon(); });
+    connect(m_tunnel, &QTcpSocket::disconnected, this, [this] { closeSoon(); });
+    m_tunnel->connectToHost(QString::fromLatin1(m_tunnelHost), static_cast<quint16>(m_tunnelPort));
+}
+
+void ProxyConnection::writeHead(int status, const QByteArray& reason, const HeaderList& headers)
+{
+    QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
+    for (const auto& [name, value] : headers) {
+        head += name + ": " + value + "\r\n";
+    }
+    if (!m_keepAlive && m_state != State::Tunnel) {
+        head += "Connection: close\r\n";
+    }
+    head += "\r\n";
+    m_socket->write(head);
+    m_headSent = true;
+}
+
+void ProxyConnection::sendError(const QString& code, const QString& message,
+                                std::optional<int64_t> amount, const HeaderList& extra)
+{
+    QJsonObject error{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
+    if (m_origin) {
+        error.insert(QStringLiteral("origin"), m_origin->toString());
+    }
+    if (amount) {
+        error.insert(QStringLiteral("amount_msat"), qint64(*amount));
+    }
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("error"), error}})
+                                .toJson(QJsonDocument::Compact) +
+                            '\n';
+    const int status = statusFor(code);
+    HeaderList headers = extra;
+    headers.emplaceBack("Content-Type", "application/json");
+    headers.emplaceBack("L402-Wallet-Error", code.toLatin1());
+    headers.emplaceBack("Cache-Control", "no-store");
+    headers.emplaceBack("Content-Length", QByteArray::number(body.size()));
+    writeHead(status, reasonPhrase(status), headers);
+    if (m_method != "HEAD") {
+        m_socket->write(body);
+    }
+}
+
+void ProxyConnection::refuseAndClose(const QString& code, const QString& message)
+{
+    m_keepAlive = false;
+    sendError(code, message);
+    closeSoon();
+}
+
+void ProxyConnection::finishExchange()
+{
+    if (!m_keepAlive) {
+        closeSoon();
+        return;
+    }
+    // Ready for the next request on this connection, pipelined or not.
+    m_state = State::ReadingHead;
+    m_method.clear();
+    m_origin.reset();
+    m_timer.start(m_server.m_settings.idleTimeoutMs);
+    http_parser_pause(&m_parser, 0);
+    if (!m_input.isEmpty()) {
+        QMetaObject::invokeMethod(
+            this, [this] { feed(); }, Qt::QueuedConnection);
+    }
+}
+
+void ProxyConnection::closeSoon()
+{
+    m_state = State::Closing;
+    m_timer.stop();
+    if (m_transfer) {
+        m_server.m_upstream.cancel(m_transfer);
+        m_transfer = 0;
+    }
+    if (m_tunnel) {
+        m_tunnel->abort();
+    }
+    m_socket->disconnectFromHost(); // after pending bytes are written
+}
+
+} // namespace detail
+
+// ---------------------------------------------------------------------------------------
+// The listener.
+
+ProxyServer::ProxyServer(ProxySettings settings, PaymentGateway& payments,
+                         const AgentDirectory& agents, QObject* parent)
+    : QObject(parent)
+    , m_settings(std::move(settings))
+    , m_payments(payments)
+    , m_agents(agents)
+    , m_upstream(m_settings.upstreamTls)
+{
+}
+
+ProxyServer::~ProxyServer()
+{
+    // Connections are children; they go before the upstream transfers they reference.
+    const auto connections = m_connections;
+    m_connections.clear();
+    qDeleteAll(connections);
+}
+
+bool ProxyServer::listen()
+{
+    quint16 port = m_settings.port;
+    QStringList failures;
+    for (const QHostAddress& address : m_settings.addresses) {
+        auto* server = new QTcpServer(this);
+        server->setMaxPendingConnections(256);
+        if (!server->listen(address, port)) {
+            failures << QStringLiteral("%1: %2").arg(address.toString(), server->errorString());
+            delete server;
+            continue;
+        }
+        port = server->serverPort(); // the same port on every address
+        connect(server, &QTcpServer::newConnection, this, [this, server] { accept(server); });
+        m_servers.append(server);
+    }
+    if (m_servers.isEmpty()) {
+        m_error = QStringLiteral("The proxy cannot listen on port %1 (%2).")
+                      .arg(m_settings.port)
+                      .arg(failures.join(QStringLiteral("; ")));
+        return false;
+    }
+    m_port = port;
+    return true;
+}
+
+void ProxyServer::accept(QTcpServer* server)
+{
+    while (QTcpSocket* socket = server->nextPendingConnection()) {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        auto* connection = new detail::ProxyConnection(*this, socket);
+        m_connections.append(connection);
+        if (m_connections.size() > m_settings.maxConnections) {
+            connection->refuseAndClose(QStringLiteral("too_many_connections"),
+                                       QStringLiteral("The proxy has too many open connections."));
+        }
+    }
+}
+
+void ProxyServer::forget(detail::ProxyConnection* connection)
+{
+    m_connections.removeOne(connection);
+}
+
+bool ProxyServer::hostAllowed(QByteArrayView hostHeader) const
+{
+    QByteArray host = hostHeader.toByteArray().trimmed().toLower();
+    // Strip the port; IPv6 literals keep their brackets until then.
+    if (host.startsWith('[')) {
+        const qsizetype close = host.indexOf(']');
+        host = close > 0 ? host.mid(1, close - 1) : QByteArray();
+    } else if (const qsizetype colon = host.lastIndexOf(':'); colon >= 0) {
+        host = host.left(colon);
+    }
+    if (host == "localhost" || host == "127.0.0.1" || host == "::1") {
+        return true;
+    }
+    for (const QHostAddress& address : m_settings.addresses) {
+        if (QHostAddress(QString::fromLatin1(host)) == address) {
+            return true;
+        }
+    }
+    return m_settings.extraAllowedHosts.contains(QString::fromLatin1(host), Qt::CaseInsensitive);
+}
+
+// ---------------------------------------------------------------------------------------
+
+ProxyThread::ProxyThread(ProxySettings settings, PaymentGateway& payments,
+                         const AgentDirectory& agents)
+    : m_settings(std::move(settings))
+    , m_payments(payments)
+    , m_agents(agents)
+{
+    m_thread.setObjectName(QStringLiteral("l402-proxy"));
+}
+
+ProxyThread::~ProxyThread()
+{
+    if (m_server) {
+        QMetaObject::invokeMethod(
+            m_server, [server = m_server] { delete server; }, Qt::BlockingQueuedConnection);
+    }
+    m_thread.quit();
+    m_thread.wait();
+}
+
+Result<quint16> ProxyThread::start()
+{
+    m_thread.start();
+    // Everything of the proxy is made on its thread, so every object and timer lives there.
+    QObject context;
+    context.moveToThread(&m_thread);
+    Result<quint16> result = Result<quint16>::failure(QStringLiteral("proxy"), QString());
+    QMetaObject::invokeMethod(
+        &context,
+        [this, &result] {
+            m_server = new ProxyServer(m_settings, m_payments, m_agents);
+            if (m_server->listen()) {
+                result = m_server->port();
+            } else {
+                result = Result<quint16>::failure(QStringLiteral("proxy_listen"),
+                                                  m_server->errorString());
+                delete m_server;
+                m_server = nullptr;
+            }
+        },
+        Qt::BlockingQueuedConnection);
+    return result;
+}
+
+} // namespace l402::proxy

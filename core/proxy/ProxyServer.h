@@ -1,0 +1,147 @@
+#pragma once
+
+#include "core/payments/PaymentEngine.h"
+#include "core/policy/Origin.h"
+#include "core/proxy/CurlMulti.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QReadWriteLock>
+#include <QStringList>
+#include <QThread>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QTcpServer;
+
+namespace l402::proxy {
+
+// Limits of the listener, named so they can be read, tested and tuned in one place.
+inline constexpr qsizetype kMaxRequestTargetBytes = 8 * 1024;
+inline constexpr qsizetype kMaxHeaderBytes = 32 * 1024; // all request header fields together
+inline constexpr int kMaxHeaderFields = 128;
+inline constexpr qint64 kMaxReplayBodyBytes = 8 * 1024 * 1024;
+inline constexpr int kMaxConnections = 1024;
+inline constexpr int kHeaderTimeoutMs = 15'000; // a request head must arrive within this
+inline constexpr int kIdleTimeoutMs = 60'000;   // keep-alive connections idle this long close
+inline constexpr qint64 kMaxBufferedToClient = 1024 * 1024;    // then the upstream is paused
+inline constexpr qsizetype kMaxChallengeBodyBytes = 64 * 1024; // a 402 body kept for replay
+
+struct ProxySettings {
+    QList<QHostAddress> addresses{QHostAddress(QHostAddress::LocalHost),
+                                  QHostAddress(QHostAddress::LocalHostIPv6)};
+    quint16 port = 8402;
+    UpstreamTls upstreamTls;
+    qint64 maxReplayBodyBytes = kMaxReplayBodyBytes;
+    int maxConnections = kMaxConnections;
+    int headerTimeoutMs = kHeaderTimeoutMs;
+    int idleTimeoutMs = kIdleTimeoutMs;
+    // Host names the gateway answers to besides loopback names and the listen addresses.
+    QStringList extraAllowedHosts;
+};
+
+// What the proxy needs from the wallet. Results come back on `context`'s thread, and not at
+// all once `context` is gone. The engine lives on its own thread; see EngineGateway.
+class PaymentGateway {
+public:
+    virtual ~PaymentGateway() = default;
+    virtual void credentialFor(const policy::Origin& origin, const QString& path, QObject* context,
+                               std::function<void(std::optional<payments::Credential>)> done) = 0;
+    virtual void paymentRequired(const payments::RequestContext& request,
+                                 const QList<QByteArray>& wwwAuthenticate, QObject* context,
+                                 std::function<void(Result<payments::Credential>)> done) = 0;
+};
+
+// The payment engine seen from another thread: every call is queued to the engine's thread
+// and its result queued back.
+class EngineGateway final : public PaymentGateway {
+public:
+    explicit EngineGateway(payments::PaymentEngine& engine)
+        : m_engine(&engine)
+    {
+    }
+    void credentialFor(const policy::Origin& origin, const QString& path, QObject* context,
+                       std::function<void(std::optional<payments::Credential>)> done) override;
+    void paymentRequired(const payments::RequestContext& request,
+                         const QList<QByteArray>& wwwAuthenticate, QObject* context,
+                         std::function<void(Result<payments::Credential>)> done) override;
+
+private:
+    QPointer<payments::PaymentEngine> m_engine;
+};
+
+// Agent credentials as the proxy threads see them: a snapshot the wallet replaces whenever
+// agents change (AgentBook::credentials()).
+class AgentDirectory {
+public:
+    void replace(QHash<QString, QByteArray> credentials);
+    // The agent's name when `nameColonSecret` is a valid credential.
+    std::optional<QString> verify(QByteArrayView nameColonSecret) const;
+
+private:
+    mutable QReadWriteLock m_lock;
+    QHash<QString, QByteArray> m_credentials;
+};
+
+namespace detail {
+class ProxyConnection;
+}
+
+// The local proxy (DESIGN §4): a forward proxy for absolute-form HTTP requests and CONNECT,
+// and the gateway form /gw/<scheme>/<host>[:port]/<path> that needs neither proxy settings nor
+// a CA. Every request needs an agent credential. A 402 from upstream goes to the payment
+// engine; the request is replayed with the credential it returns. Requests are framed by
+// http-parser; upstream transfers run through libcurl's multi interface. Lives on one thread
+// (its own in the app; see ProxyThread).
+class ProxyServer : public QObject {
+    Q_OBJECT
+public:
+    ProxyServer(ProxySettings settings, PaymentGateway& payments, const AgentDirectory& agents,
+                QObject* parent = nullptr);
+    ~ProxyServer() override;
+
+    // Listens on every configured address; false with errorString() when none could be bound.
+    [[nodiscard]] bool listen();
+    quint16 port() const { return m_port; }
+    QString errorString() const { return m_error; }
+    int openConnections() const { return static_cast<int>(m_connections.size()); }
+    const ProxySettings& settings() const { return m_settings; }
+
+private:
+    friend class detail::ProxyConnection;
+    void accept(QTcpServer* server);
+    void forget(detail::ProxyConnection* connection);
+    bool hostAllowed(QByteArrayView hostHeader) const;
+
+    ProxySettings m_settings;
+    PaymentGateway& m_payments;
+    const AgentDirectory& m_agents;
+    CurlMulti m_upstream;
+    QList<QTcpServer*> m_servers;
+    QList<detail::ProxyConnection*> m_connections;
+    quint16 m_port = 0;
+    QString m_error;
+};
+
+// Runs a ProxyServer on a thread of its own, as the app does (never on the GUI thread).
+class ProxyThread {
+public:
+    ProxyThread(ProxySettings settings, PaymentGateway& payments, const AgentDirectory& agents);
+    ~ProxyThread();
+    // Starts the thread and listens there; false with the reason when it cannot listen.
+    Result<quint16> start();
+
+private:
+    ProxySettings m_settings;
+    PaymentGateway& m_payments;
+    const AgentDirectory& m_agents;
+    QThread m_thread;
+    ProxyServer* m_server = nullptr; // lives on m_thread
+};
+
+} // namespace l402::proxy

@@ -1,0 +1,559 @@
+// The local proxy with real clients on loopback: curl, Python (urllib and requests) and Node
+// (fetch through undici's EnvHttpProxyAgent, and the gateway), against the Aperture-like paid
+// API, paying through LND's double. Then bad input on raw sockets.
+
+#include "core/policy/Agents.h"
+#include "core/protocol/Macaroon.h"
+#include "core/proxy/ProxyServer.h"
+#include "tests/support/EngineHarness.h"
+#include "tests/support/FakeHttpServer.h"
+#include "tests/support/ProcessRunner.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace l402;
+using namespace l402::test;
+
+namespace {
+
+// A client environment without any proxy settings of the machine running the tests.
+QProcessEnvironment cleanEnvironment()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy",
+                             "NO_PROXY", "ALL_PROXY", "all_proxy"}) {
+        environment.remove(QString::fromLatin1(name));
+    }
+    return environment;
+}
+
+struct Exchange {
+    QByteArray raw; // everything the proxy sent back
+    int status = 0;
+    QByteArray head() const { return raw.left(raw.indexOf("\r\n\r\n")); }
+    QByteArray body() const { return raw.mid(raw.indexOf("\r\n\r\n") + 4); }
+};
+
+// Writes raw bytes to the proxy and collects what comes back until it closes or `waitMs`.
+Exchange rawExchange(quint16 port, const QByteArray& bytes, int waitMs = 3000,
+                     bool closeWrite = false)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    Exchange exchange;
+    if (!socket.waitForConnected(3000)) {
+        return exchange;
+    }
+    socket.write(bytes);
+    socket.flush();
+    if (closeWrite) {
+        socket.disconnectFromHost();
+    }
+    (void)QTest::qWaitFor(
+        [&] {
+            exchange.raw += socket.readAll();
+            return socket.state() == QAbstractSocket::UnconnectedState;
+        },
+        waitMs);
+    exchange.raw += socket.readAll();
+    const QList<QByteArray> statusLine = exchange.raw.left(exchange.raw.indexOf("\r\n")).split(' ');
+    exchange.status = statusLine.value(1).toInt();
+    return exchange;
+}
+
+} // namespace
+
+class ProxyTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void curlThroughTheForwardProxy();
+    void curlThroughTheGateway();
+    void pythonUrllibAndRequests();
+    void nodeFetchThroughProxyAndGateway();
+    void credentialsAreRequiredEverywhere();
+    void gatewayRefusesBrowsersAndForeignHosts();
+    void refusalsAreTheContractsJson();
+    void walletHeadersAndCredentialsNeverGoUpstream();
+    void concurrentAgentsPayOnce();
+    void pipelinedRequestsAnswerInOrder();
+    void malformedAndSmuggledRequestsGet400();
+    void oversizedHeadersGet431();
+    void slowClientTimesOut();
+    void clientVanishingMidBodyLeavesNothing();
+    void upstreamResetMidResponseCutsTheClient();
+    void chunkedRequestBodiesAreReplayedAfterPaying();
+    void connectTunnelsBlind();
+    void runsOnItsOwnThread();
+
+private:
+    QString proxyUrl() const
+    {
+        return QStringLiteral("http://alice:%1@127.0.0.1:%2").arg(m_secret).arg(m_proxy->port());
+    }
+    QString gatewayUrl(const QString& path) const
+    {
+        return QStringLiteral("http://127.0.0.1:%1/gw/http/127.0.0.1:%2%3")
+            .arg(m_proxy->port())
+            .arg(m_harness->api().http().port())
+            .arg(path);
+    }
+    QString apiUrl(const QString& path) const { return m_harness->api().url(path).toString(); }
+
+    std::unique_ptr<EngineHarness> m_harness;
+    std::unique_ptr<proxy::EngineGateway> m_gateway;
+    proxy::AgentDirectory m_agents;
+    std::unique_ptr<proxy::ProxyServer> m_proxy;
+    QString m_secret;
+};
+
+void ProxyTest::init()
+{
+    m_harness = std::make_unique<EngineHarness>();
+    QVERIFY(m_harness->start());
+    m_harness->allowEverything();
+    policy::AgentBook agents(m_harness->store().database(), SystemClock::instance());
+    auto alice = agents.add(QStringLiteral("alice"));
+    QVERIFY(alice.ok());
+    m_secret = alice->secret;
+    m_agents.replace(agents.credentials().value());
+    m_gateway = std::make_unique<proxy::EngineGateway>(m_harness->engine());
+    proxy::ProxySettings settings;
+    settings.port = 0;
+    settings.headerTimeoutMs = 1000;
+    m_proxy = std::make_unique<proxy::ProxyServer>(settings, *m_gateway, m_agents);
+    QVERIFY2(m_proxy->listen(), qPrintable(m_proxy->errorString()));
+}
+
+void ProxyTest::cleanup()
+{
+    m_proxy.reset();
+    m_gateway.reset();
+    m_harness.reset();
+}
+
+void ProxyTest::curlThroughTheForwardProxy()
+{
+    auto first = runProgramServingEvents(QStringLiteral("curl"),
+                                         {QStringLiteral("-sS"), QStringLiteral("-D"),
+                                          QStringLiteral("-"), QStringLiteral("-x"), proxyUrl(),
+                                          apiUrl(QStringLiteral("/v1/quote"))},
+                                         cleanEnvironment());
+    QVERIFY2(first.exitCode == 0, first.err.constData());
+    QVERIFY2(first.out.startsWith("HTTP/1.1 200"), first.out.constData());
+    QVERIFY(first.out.contains("Alan Kay"));
+    QVERIFY(first.out.contains("L402-Wallet-Payment: amount_msat=21000; fee_msat=1234; "
+                               "payment_hash="));
+    // Later requests carry the token: no new challenge, no payment, no payment header.
+    auto second = runProgramServingEvents(QStringLiteral("curl"),
+                                          {QStringLiteral("-sS"), QStringLiteral("-D"),
+                                           QStringLiteral("-"), QStringLiteral("-x"), proxyUrl(),
+                                           apiUrl(QStringLiteral("/v1/quote"))},
+                                          cleanEnvironment());
+    QVERIFY(second.out.startsWith("HTTP/1.1 200"));
+    QVERIFY(!second.out.contains("L402-Wallet-Payment"));
+    QCOMPARE(m_harness->api().challengesIssued(), 1);
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+}
+
+void ProxyTest::curlThroughTheGateway()
+{
+    // The LSAT-and-L402 style, and the `token=` variant of older servers.
+    for (const bool tokenParameter : {false, true}) {
+        demo::ChallengeStyle style;
+        style.tokenParameter = tokenParameter;
+        m_harness->api().setChallengeStyle(style);
+        const QString path =
+            tokenParameter ? QStringLiteral("/v1/joke") : QStringLiteral("/v1/weather");
+        auto result = runProgramServingEvents(
+            QStringLiteral("curl"),
+            {QStringLiteral("-sS"), QStringLiteral("-i"), QStringLiteral("-H"),
+             QStringLiteral("L402-Wallet-Agent: alice:%1").arg(m_secret), gatewayUrl(path)},
+            cleanEnvironment());
+        QVERIFY2(result.exitCode == 0, result.err.constData());
+        QVERIFY2(result.out.startsWith("HTTP/1.1 200"), result.out.constData());
+        QVERIFY(result.out.contains("L402-Wallet-Payment"));
+    }
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 2);
+}
+
+void ProxyTest::pythonUrllibAndRequests()
+{
+    QProcessEnvironment environment = cleanEnvironment();
+    environment.insert(QStringLiteral("HTTP_PROXY"), proxyUrl());
+    environment.insert(QStringLiteral("http_proxy"), proxyUrl());
+    const QString urllib =
+        QStringLiteral("import urllib.request, sys\n"
+                       "r = urllib.request.urlopen(sys.argv[1])\n"
+                       "print(r.status, r.headers.get('L402-Wallet-Payment') is not None)\n"
+                       "print(r.read().decode())\n");
+    auto plain = runProgramServingEvents(
+        QStringLiteral("/usr/bin/python3"),
+        {QStringLiteral("-c"), urllib, apiUrl(QStringLiteral("/v1/quote"))}, environment);
+    QVERIFY2(plain.exitCode == 0, plain.err.constData());
+    QVERIFY(plain.out.startsWith("200 True"));
+    QVERIFY(plain.out.contains("Alan Kay"));
+
+    const QString requests =
+        QStringLiteral("import requests, sys\n"
+                       "r = requests.post(sys.argv[1], json={'q': 'x'})\n"
+                       "print(r.status_code, 'L402-Wallet-Payment' in r.headers)\n"
+                       "r = requests.get(sys.argv[1])\n"
+                       "print(r.status_code, 'L402-Wallet-Payment' in r.headers)\n");
+    auto viaRequests = runProgramServingEvents(
+        QStringLiteral("/usr/bin/python3"),
+        {QStringLiteral("-c"), requests, apiUrl(QStringLiteral("/v1/joke"))}, environment);
+    QVERIFY2(viaRequests.exitCode == 0, viaRequests.err.constData());
+    QCOMPARE(viaRequests.out, QByteArray("200 True\n200 False\n"));
+}
+
+void ProxyTest::nodeFetchThroughProxyAndGateway()
+{
+    // Through the proxy with undici's EnvHttpProxyAgent (HTTP_PROXY), as Node agents do.
+    QProcessEnvironment environment = cleanEnvironment();
+    environment.insert(QStringLiteral("HTTP_PROXY"), proxyUrl());
+    environment.insert(QStringLiteral("NODE_PATH"),
+                       QStringLiteral(L402_CROSSCHECK_DIR "/node_modules"));
+    const QString viaProxy = QStringLiteral(
+        "const { EnvHttpProxyAgent, setGlobalDispatcher, fetch } = require('undici');\n"
+        "setGlobalDispatcher(new EnvHttpProxyAgent());\n"
+        "fetch(process.argv[1]).then(async (r) => {\n"
+        "  console.log(r.status, r.headers.has('l402-wallet-payment'),\n"
+        "              (await r.text()).includes('Alan Kay'));\n"
+        "}).catch((e) => { console.error(e); process.exit(1); });\n");
+    auto proxied = runProgramServingEvents(
+        QStringLiteral(NODE_EXECUTABLE),
+        {QStringLiteral("-e"), viaProxy, apiUrl(QStringLiteral("/v1/quote"))}, environment);
+    QVERIFY2(proxied.exitCode == 0, proxied.err.constData());
+    QCOMPARE(proxied.out, QByteArray("200 true true\n"));
+
+    // The gateway with Node's built-in fetch and no proxy settings at all.
+    const QString viaGateway = QStringLiteral(
+        "fetch(process.argv[1], { headers: { 'L402-Wallet-Agent': process.argv[2] } })\n"
+        "  .then(async (r) => console.log(r.status, (await r.text()).includes('Demo City')))\n"
+        "  .catch((e) => { console.error(e); process.exit(1); });\n");
+    auto gateway = runProgramServingEvents(QStringLiteral(NODE_EXECUTABLE),
+                                           {QStringLiteral("-e"), viaGateway,
+                                            gatewayUrl(QStringLiteral("/v1/weather")),
+                                            QStringLiteral("alice:") + m_secret},
+                                           cleanEnvironment());
+    QVERIFY2(gateway.exitCode == 0, gateway.err.constData());
+    QCOMPARE(gateway.out, QByteArray("200 true\n"));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 2);
+}
+
+void ProxyTest::credentialsAreRequiredEverywhere()
+{
+    const QByteArray target = apiUrl(QStringLiteral("/v1/quote")).toLatin1();
+    auto none =
+        rawExchange(m_proxy->port(), "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    QCOMPARE(none.status, 407);
+    QVERIFY(none.head().contains("Proxy-Authenticate: Basic realm=\"L402 Wallet\""));
+    QVERIFY(none.head().contains("L402-Wallet-Error: proxy_auth_required"));
+    auto wrong =
+        rawExchange(m_proxy->port(), "GET " + target + " HTTP/1.1\r\nProxy-Authorization: Basic " +
+                                         QByteArray("alice:wrong").toBase64() + "\r\n\r\n");
+    QCOMPARE(wrong.status, 407);
+    auto connect = rawExchange(m_proxy->port(), "CONNECT example.com:443 HTTP/1.1\r\n\r\n");
+    QCOMPARE(connect.status, 407);
+    auto gateway = rawExchange(m_proxy->port(),
+                               "GET /gw/http/127.0.0.1:1/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    QCOMPARE(gateway.status, 401);
+    QVERIFY(gateway.head().contains("L402-Wallet-Error: agent_auth_required"));
+    QCOMPARE(m_harness->api().challengesIssued(), 0); // nothing reached the API
+}
+
+void ProxyTest::gatewayRefusesBrowsersAndForeignHosts()
+{
+    const QByteArray agent = "L402-Wallet-Agent: alice:" + m_secret.toLatin1() + "\r\n";
+    const QByteArray path =
+        "/gw/http/127.0.0.1:" + QByteArray::number(m_harness->api().http().port()) + "/v1/quote";
+    auto rebinding = rawExchange(m_proxy->port(),
+                                 "GET " + path + " HTTP/1.1\r\nHost: attacker.example:8402\r\n" +
+                                     agent + "\r\n");
+    QCOMPARE(rebinding.status, 403);
+    auto browser = rawExchange(m_proxy->port(), "GET " + path +
+                                                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
+                                                    "https://evil.example\r\n" +
+                                                    agent + "\r\n");
+    QCOMPARE(browser.status, 403);
+    QVERIFY(browser.head().contains("L402-Wallet-Error: forbidden_origin"));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 0);
+}
+
+void ProxyTest::refusalsAreTheContractsJson()
+{
+    policy::BudgetRule block;
+    block.pattern = QStringLiteral("127.0.0.1");
+    block.mode = policy::Mode::Block;
+    QVERIFY(m_harness->engine().budgets().saveRule(block).ok());
+    auto result =
+        runProgramServingEvents(QStringLiteral("curl"),
+                                {QStringLiteral("-sS"), QStringLiteral("-i"), QStringLiteral("-x"),
+                                 proxyUrl(), apiUrl(QStringLiteral("/v1/quote"))},
+                                cleanEnvironment());
+    QVERIFY(result.out.startsWith("HTTP/1.1 402"));
+    QVERIFY(result.out.contains("L402-Wallet-Error: site_blocked"));
+    const QJsonObject error =
+        QJsonDocument::fromJson(result.out.mid(result.out.indexOf("\r\n\r\n") + 4))
+            .object()[QLatin1String("error")]
+            .toObject();
+    QCOMPARE(error[QLatin1String("code")].toString(), QStringLiteral("site_blocked"));
+    QVERIFY(!error[QLatin1String("message")].toString().isEmpty());
+    QCOMPARE(error[QLatin1String("origin")].toString(),
+             policy::Origin::fromUrl(m_harness->api().url(QString()))->toString());
+
+    // The node fails: 502 payment_failed.
+    QVERIFY(m_harness->engine().budgets().removeRule(QStringLiteral("127.0.0.1"), {}).value());
+    m_harness->lnd().setPayBehaviour(FakeLnd::PayBehaviour::Fail);
+    auto failed =
+        runProgramServingEvents(QStringLiteral("curl"),
+                                {QStringLiteral("-sS"), QStringLiteral("-i"), QStringLiteral("-x"),
+                                 proxyUrl(), apiUrl(QStringLiteral("/v1/quote"))},
+                                cleanEnvironment());
+    QVERIFY2(failed.out.startsWith("HTTP/1.1 502"), failed.out.constData());
+    QVERIFY(failed.out.contains("L402-Wallet-Error: payment_failed"));
+}
+
+void ProxyTest::walletHeadersAndCredentialsNeverGoUpstream()
+{
+    FakeHttpServer echo;
+    QVERIFY(echo.listen());
+    echo.route("GET", QStringLiteral("/echo"), [](const FakeRequest&, FakeResponder& r) {
+        r.reply(200, {{"Content-Type", "text/plain"}}, "ok");
+    });
+    const QByteArray request =
+        "GET " + echo.url(QStringLiteral("/echo")).toString().toLatin1() +
+        " HTTP/1.1\r\nHost: x\r\nProxy-Authorization: Basic " +
+        QByteArray("alice:" + m_secret.toLatin1()).toBase64() +
+        "\r\nL402-Wallet-Agent: alice:" + m_secret.toLatin1() +
+        "\r\nL402-Wallet-Anything: x\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: "
+        "timeout=5\r\nX-Kept: yes\r\n\r\n";
+    auto response = rawExchange(m_proxy->port(), request);
+    QCOMPARE(response.status, 200);
+    QVERIFY(echo.waitForRequests(1));
+    const FakeRequest seen = echo.requests().first();
+    QVERIFY(!seen.hasHeader("Proxy-Authorization"));
+    QVERIFY(!seen.hasHeader("L402-Wallet-Agent"));
+    QVERIFY(!seen.hasHeader("L402-Wallet-Anything"));
+    QVERIFY(!seen.hasHeader("X-Hop"));
+    QVERIFY(!seen.hasHeader("Keep-Alive"));
+    QCOMPARE(seen.header("X-Kept"), QByteArray("yes"));
+    for (const auto& [name, value] : seen.headers) {
+        QVERIFY2(!value.contains(m_secret.toLatin1()), name.constData());
+    }
+}
+
+void ProxyTest::concurrentAgentsPayOnce()
+{
+    QNetworkAccessManager network;
+    network.setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"),
+                                   m_proxy->port(), QStringLiteral("alice"), m_secret));
+    constexpr int kRequests = 200;
+    int ok = 0;
+    int finished = 0;
+    int paid = 0;
+    for (int i = 0; i < kRequests; ++i) {
+        QNetworkReply* reply =
+            network.get(QNetworkRequest(QUrl(apiUrl(QStringLiteral("/v1/quote")))));
+        QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply] {
+            ++finished;
+            ok += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200;
+            paid += reply->hasRawHeader("L402-Wallet-Payment");
+            reply->deleteLater();
+        });
+    }
+    QVERIFY(QTest::qWaitFor([&] { return finished == kRequests; }, 60'000));
+    QCOMPARE(ok, kRequests);
+    QCOMPARE(paid, 1);
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+}
+
+void ProxyTest::pipelinedRequestsAnswerInOrder()
+{
+    const QByteArray auth = "Proxy-Authorization: Basic " +
+                            QByteArray("alice:" + m_secret.toLatin1()).toBase64() + "\r\n";
+    const QByteArray index = m_harness->api().url(QStringLiteral("/")).toString().toLatin1();
+    const QByteArray quote = apiUrl(QStringLiteral("/v1/quote")).toLatin1();
+    auto exchange =
+        rawExchange(m_proxy->port(), "GET " + index + " HTTP/1.1\r\nHost: a\r\n" + auth + "\r\n" +
+                                         "GET " + quote + " HTTP/1.1\r\nHost: a\r\n" + auth +
+                                         "Connection: close\r\n\r\n");
+    const QByteArray& raw = exchange.raw;
+    QVERIFY2(raw.startsWith("HTTP/1.1 200"), raw.constData());
+    const qsizetype second = raw.indexOf("HTTP/1.1 200", 10);
+    QVERIFY(second > 0);
+    QVERIFY(raw.indexOf("L402 Wallet demo API") < second); // the index first
+    QVERIFY(raw.indexOf("Alan Kay") > second);             // then the paid quote
+}
+
+void ProxyTest::malformedAndSmuggledRequestsGet400()
+{
+    const QByteArray auth = "Proxy-Authorization: Basic " +
+                            QByteArray("alice:" + m_secret.toLatin1()).toBase64() + "\r\n";
+    const QByteArray target = apiUrl(QStringLiteral("/v1/quote")).toLatin1();
+    const QList<QByteArray> attacks = {
+        "GARBAGE\r\n\r\n",
+        "GET  HTTP/1.1\r\n\r\n",
+        "GET " + target + " HTTP/9.9\r\n\r\n",
+        // CL.TE and TE.CL smuggling, duplicate lengths, obfuscated codings.
+        "POST " + target + " HTTP/1.1\r\n" + auth +
+            "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST " + target + " HTTP/1.1\r\n" + auth +
+            "Content-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+        "POST " + target + " HTTP/1.1\r\n" + auth +
+            "Content-Length: 4\r\nContent-Length: 4\r\n\r\nabcd",
+        "POST " + target + " HTTP/1.1\r\n" + auth + "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+        "POST " + target + " HTTP/1.1\r\n" + auth +
+            "Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+        "GET " + target + " HTTP/1.1\r\nBad Header: x\r\n\r\n",
+        "CONNECT nohostport HTTP/1.1\r\n" + auth + "\r\n",
+        "CONNECT evil.example:99999 HTTP/1.1\r\n" + auth + "\r\n",
+    };
+    for (const QByteArray& attack : attacks) {
+        auto response = rawExchange(m_proxy->port(), attack);
+        const int expected = attack.contains("HTTP/9.9") ? 505 : 400;
+        QVERIFY2(response.status == expected, attack.constData());
+    }
+    QCOMPARE(m_harness->api().challengesIssued(), 0);
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 0);
+    QVERIFY(QTest::qWaitFor([&] { return m_proxy->openConnections() == 0; }, 5000));
+}
+
+void ProxyTest::oversizedHeadersGet431()
+{
+    const QByteArray big(proxy::kMaxHeaderBytes + 10, 'a');
+    auto response = rawExchange(m_proxy->port(),
+                                "GET http://127.0.0.1/ HTTP/1.1\r\nX-Big: " + big + "\r\n\r\n");
+    QCOMPARE(response.status, 431);
+    auto longTarget =
+        rawExchange(m_proxy->port(), "GET http://127.0.0.1/" +
+                                         QByteArray(proxy::kMaxRequestTargetBytes + 1, 'x') +
+                                         " HTTP/1.1\r\n\r\n");
+    QCOMPARE(longTarget.status, 431);
+    QByteArray many = "GET http://127.0.0.1/ HTTP/1.1\r\n";
+    for (int i = 0; i <= proxy::kMaxHeaderFields; ++i) {
+        many += "X-" + QByteArray::number(i) + ": 1\r\n";
+    }
+    QCOMPARE(rawExchange(m_proxy->port(), many + "\r\n").status, 431);
+}
+
+void ProxyTest::slowClientTimesOut()
+{
+    // Half a request line and then silence: answered 408 once the head timeout (1 s here)
+    // passes, and the connection is closed.
+    auto response = rawExchange(m_proxy->port(), "GET http://127.0.0.1/ HT", 5000);
+    QCOMPARE(response.status, 408);
+    QVERIFY(QTest::qWaitFor([&] { return m_proxy->openConnections() == 0; }, 5000));
+}
+
+void ProxyTest::clientVanishingMidBodyLeavesNothing()
+{
+    const QByteArray auth = "Proxy-Authorization: Basic " +
+                            QByteArray("alice:" + m_secret.toLatin1()).toBase64() + "\r\n";
+    auto response =
+        rawExchange(m_proxy->port(),
+                    "POST " + apiUrl(QStringLiteral("/v1/quote")).toLatin1() + " HTTP/1.1\r\n" +
+                        auth + "Content-Length: 1000\r\n\r\nonly-a-bit",
+                    500, true);
+    QVERIFY(response.raw.isEmpty());
+    QVERIFY(QTest::qWaitFor([&] { return m_proxy->openConnections() == 0; }, 5000));
+    QCOMPARE(m_harness->api().challengesIssued(), 0);
+}
+
+void ProxyTest::upstreamResetMidResponseCutsTheClient()
+{
+    FakeHttpServer breaking;
+    QVERIFY(breaking.listen());
+    breaking.route("GET", QStringLiteral("/big"), [](const FakeRequest&, FakeResponder& r) {
+        r.streamChunks(200, {{"Content-Length", "100000"}}, {QByteArray(1000, 'x')},
+                       std::chrono::milliseconds(10), FakeResponder::StreamEnd::CloseAbruptly);
+    });
+    auto result = runProgramServingEvents(
+        QStringLiteral("curl"),
+        {QStringLiteral("-sS"), QStringLiteral("-o"), QStringLiteral("/dev/null"),
+         QStringLiteral("-x"), proxyUrl(), breaking.url(QStringLiteral("/big")).toString()},
+        cleanEnvironment());
+    QVERIFY(result.exitCode != 0); // curl sees a truncated transfer, not a complete one
+    QVERIFY2(result.err.contains("transfer closed"), result.err.constData());
+    QVERIFY(QTest::qWaitFor([&] { return m_proxy->openConnections() == 0; }, 5000));
+}
+
+void ProxyTest::chunkedRequestBodiesAreReplayedAfterPaying()
+{
+    FakeHttpServer paid;
+    QVERIFY(paid.listen());
+    auto invoice = issueTestInvoice(m_harness->lnd(), 21'000, QStringLiteral("upload"));
+    QVERIFY(invoice.ok());
+    protocol::L402Identifier identifier;
+    identifier.paymentHash = invoice->paymentHash;
+    identifier.tokenId = crypto::randomBytes(32);
+    const auto macaroon =
+        protocol::Macaroon::mint("root", identifier.encode(), QStringLiteral("up"));
+    QByteArray bodySeenAfterPaying;
+    paid.route(
+        "POST", QStringLiteral("/upload"), [&](const FakeRequest& request, FakeResponder& r) {
+            if (request.header("Authorization").isEmpty()) {
+                const QByteArray challenge = "L402 macaroon=\"" + macaroon.toBase64() +
+                                             "\", invoice=\"" + invoice->invoice.toLatin1() + "\"";
+                r.reply(402, {{"WWW-Authenticate", challenge}});
+                return;
+            }
+            bodySeenAfterPaying = request.body;
+            r.reply(201, {}, "stored");
+        });
+    const QByteArray auth = "Proxy-Authorization: Basic " +
+                            QByteArray("alice:" + m_secret.toLatin1()).toBase64() + "\r\n";
+    auto response = rawExchange(
+        m_proxy->port(), "POST " + paid.url(QStringLiteral("/upload")).toString().toLatin1() +
+                             " HTTP/1.1\r\n" + auth +
+                             "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                             "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+    QCOMPARE(response.status, 201);
+    QCOMPARE(bodySeenAfterPaying, QByteArray("hello world"));
+}
+
+void ProxyTest::connectTunnelsBlind()
+{
+    FakeHttpServer origin;
+    QVERIFY(origin.listen());
+    origin.route("GET", QStringLiteral("/x"), [](const FakeRequest&, FakeResponder& r) {
+        r.reply(200, {}, "through the tunnel");
+    });
+    auto result =
+        runProgramServingEvents(QStringLiteral("curl"),
+                                {QStringLiteral("-sS"), QStringLiteral("-p"), QStringLiteral("-x"),
+                                 proxyUrl(), origin.url(QStringLiteral("/x")).toString()},
+                                cleanEnvironment());
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QCOMPARE(result.out, QByteArray("through the tunnel"));
+}
+
+void ProxyTest::runsOnItsOwnThread()
+{
+    m_proxy.reset();
+    proxy::ProxySettings settings;
+    settings.port = 0;
+    proxy::ProxyThread thread(settings, *m_gateway, m_agents);
+    auto port = thread.start();
+    QVERIFY2(port.ok(), qPrintable(port ? QString() : port.error().message));
+    auto result = runProgramServingEvents(
+        QStringLiteral("curl"),
+        {QStringLiteral("-sS"), QStringLiteral("-x"),
+         QStringLiteral("http://alice:%1@127.0.0.1:%2").arg(m_secret).arg(port.value()),
+         apiUrl(QStringLiteral("/v1/quote"))},
+        cleanEnvironment());
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QVERIFY(result.out.contains("Alan Kay"));
+}
+
+QTEST_GUILESS_MAIN(ProxyTest)
+#include "ProxyTest.moc"
