@@ -10,6 +10,9 @@ namespace l402::app {
 // Exit codes shared by every command (fetch adds lnget's 2/3/4 on top).
 enum ExitCode : int { kExitOk = 0, kExitError = 1, kExitUsage = 64 };
 
+// Where the proxy listens unless `serve --listen` says otherwise.
+inline constexpr quint16 kDefaultProxyPort = 8402;
+
 // Prints an error the way the contract says: one line on stderr, and with --json also
 // {"error":{"code","message"}} on stdout. Returns `exitCode` for `return reportError(...)`.
 int reportError(const GlobalOptions& options, const Error& error, int exitCode = kExitError);
@@ -23,7 +26,7 @@ int runDecode(const GlobalOptions& options);
 int runServe(const GlobalOptions& options);
 int runNode(const GlobalOptions& options);
 int runFetch(const GlobalOptions& options);
-// history, tokens, budget
+// history, tokens, budget, agent, env
 int runDataCommand(const GlobalOptions& options);
 #ifdef L402_WITH_GUI
 int runGui(int& argc, char** argv, const GlobalOptions& options);

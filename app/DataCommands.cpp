@@ -3,6 +3,7 @@
 #include "app/Commands.h"
 #include "app/WalletSession.h"
 #include "core/payments/TokenStore.h"
+#include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
 #include "core/protocol/Macaroon.h"
 #include "core/util/Money.h"
@@ -366,10 +367,162 @@ int runBudget(const GlobalOptions& options)
     });
 }
 
+// The proxy address agents are told to use.
+QString proxyAddress()
+{
+    return QStringLiteral("127.0.0.1:%1").arg(kDefaultProxyPort);
+}
+
+QString envSnippet(const QString& name, const QString& secret)
+{
+    const QString url = QStringLiteral("http://%1:%2@%3").arg(name, secret, proxyAddress());
+    QStringList lines;
+    for (const char* variable : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
+        lines << QStringLiteral("export %1=\"%2\"").arg(QLatin1String(variable), url);
+    }
+    lines << QStringLiteral("export NO_PROXY=\"localhost,127.0.0.1,::1\"")
+          << QStringLiteral("export no_proxy=\"localhost,127.0.0.1,::1\"")
+          << QStringLiteral("export NODE_USE_ENV_PROXY=1");
+    return lines.join(u'\n');
+}
+
+int runAgent(const GlobalOptions& options)
+{
+    const QStringList& args = options.arguments;
+    const QString action = args.value(0);
+    if (!((action == QLatin1String("add") && args.size() == 2) ||
+          (action == QLatin1String("remove") && args.size() == 2) ||
+          (action == QLatin1String("list") && args.size() == 1))) {
+        return reportError(options,
+                           usage(QStringLiteral("agent takes add NAME, list or remove NAME.")),
+                           kExitUsage);
+    }
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        policy::AgentBook agents(wallet.database(), SystemClock::instance());
+        if (action == QLatin1String("add")) {
+            auto added = agents.add(args.at(1));
+            if (!added) {
+                finish(reportError(options, added.error(),
+                                   added.error().code == QLatin1String("invalid_agent_name")
+                                       ? kExitUsage
+                                       : kExitError));
+                return;
+            }
+            const QString proxyUrl =
+                QStringLiteral("http://%1:%2@%3").arg(added->name, added->secret, proxyAddress());
+            if (options.json) {
+                printJson(QJsonObject{{QStringLiteral("name"), added->name},
+                                      {QStringLiteral("secret"), added->secret},
+                                      {QStringLiteral("proxy_url"), proxyUrl}});
+            } else {
+                printLine(QStringLiteral("Agent %1 added. Its secret is shown only now:")
+                              .arg(added->name));
+                printLine(QString());
+                printLine(QStringLiteral("  %1").arg(added->secret));
+                printLine(QString());
+                printLine(QStringLiteral("Point the agent at the wallet with:"));
+                printLine(envSnippet(added->name, added->secret));
+                printLine(QStringLiteral("or call the gateway with the header "
+                                         "'L402-Wallet-Agent: %1:<secret>', e.g. "
+                                         "http://%2/gw/https/api.example.com/path")
+                              .arg(added->name, proxyAddress()));
+            }
+            finish(kExitOk);
+            return;
+        }
+        if (action == QLatin1String("remove")) {
+            auto removed = agents.remove(args.at(1));
+            if (!removed) {
+                finish(reportError(options, removed.error()));
+                return;
+            }
+            if (!removed.value()) {
+                finish(reportError(
+                    options, Error{QStringLiteral("not_found"),
+                                   QStringLiteral("There is no agent named %1.").arg(args.at(1))}));
+                return;
+            }
+            if (options.json) {
+                printJson(QJsonObject{{QStringLiteral("removed"), args.at(1)}});
+            } else {
+                printLine(QStringLiteral("Agent %1 removed; its secret no longer works.")
+                              .arg(args.at(1)));
+            }
+            finish(kExitOk);
+            return;
+        }
+        auto list = agents.list();
+        if (!list) {
+            finish(reportError(options, list.error()));
+            return;
+        }
+        // Spend per agent, all time, from the ledger.
+        QHash<QString, int64_t> spent;
+        if (auto statement = wallet.database().prepare(
+                "SELECT agent, SUM(amount_msat + ifnull(fee_msat, 0)) FROM payments "
+                "WHERE status = 'succeeded' GROUP BY agent")) {
+            for (auto row = statement->step(); row && row.value(); row = statement->step()) {
+                spent.insert(statement->text(0), statement->integer(1));
+            }
+        }
+        QJsonArray out;
+        for (const policy::Agent& agent : list.value()) {
+            if (options.json) {
+                out.append(
+                    QJsonObject{{QStringLiteral("name"), agent.name},
+                                {QStringLiteral("created_at"), qint64(agent.createdAt)},
+                                {QStringLiteral("spent_msat"), qint64(spent.value(agent.name))}});
+            } else {
+                printLine(
+                    QStringLiteral("%1  added %2  spent %3")
+                        .arg(agent.name, localTime(agent.createdAt), sat(spent.value(agent.name))));
+            }
+        }
+        if (options.json) {
+            printJson(out);
+        } else if (list->isEmpty()) {
+            printLine(QStringLiteral("No agents yet; add one with 'l402-wallet agent add NAME'."));
+        }
+        finish(kExitOk);
+    });
+}
+
+int runEnv(const GlobalOptions& options)
+{
+    QString name;
+    const QStringList& args = options.arguments;
+    if (args.size() == 2 && args.at(0) == QLatin1String("--agent")) {
+        name = args.at(1);
+    } else if (!args.isEmpty()) {
+        return reportError(options, usage(QStringLiteral("env takes [--agent NAME].")), kExitUsage);
+    }
+    if (!name.isEmpty() && !policy::AgentBook::validName(name)) {
+        return reportError(options, usage(QStringLiteral("\"%1\" is not an agent name.").arg(name)),
+                           kExitUsage);
+    }
+    // The wallet keeps only a hash of each secret, so the snippet reads it from the
+    // environment of the shell it runs in rather than printing it again.
+    const QString who =
+        name.isEmpty() ? QStringLiteral("${L402_WALLET_AGENT:?set it to an agent name}") : name;
+    std::fputs(
+        qPrintable(QStringLiteral("# The secret was shown once by 'l402-wallet agent add'.\n") +
+                   envSnippet(who, QStringLiteral("${L402_WALLET_AGENT_SECRET:?set it to the "
+                                                  "agent's secret}")) +
+                   u'\n'),
+        stdout);
+    return kExitOk;
+}
+
 } // namespace
 
 int runDataCommand(const GlobalOptions& options)
 {
+    if (options.command == QLatin1String("agent")) {
+        return runAgent(options);
+    }
+    if (options.command == QLatin1String("env")) {
+        return runEnv(options);
+    }
     if (options.command == QLatin1String("history")) {
         return runHistory(options);
     }

@@ -1,10 +1,12 @@
 #include "app/Commands.h"
+#include "app/WalletHost.h"
 #include "core/store/WalletStore.h"
 #include "ui/MainWindow.h"
 #include "ui/TrayIcon.h"
 
 #include <QApplication>
 #include <QIcon>
+#include <QThread>
 #include <QTimer>
 
 namespace l402::app {
@@ -36,26 +38,31 @@ int runGui(int& argc, char** argv, const GlobalOptions& options)
     ui::TrayIcon tray(&window, options.demo);
     window.show();
 
-    // The window comes first; the wallet unlocks behind it (keychain answers and Argon2id
-    // arrive asynchronously) and any problem is shown in the window, not as a crash.
-    store::KeychainSecretStore keychain;
-    std::unique_ptr<store::WalletStore> wallet;
-    store::UnlockRequest request;
-    request.dataDir = dataDir;
-    request.passphrase = std::move(passphrase.value());
-    QTimer::singleShot(0, &window, [&] {
-        store::openWallet(request, &keychain, SystemClock::instance(),
-                          [&](Result<std::unique_ptr<store::WalletStore>> opened) {
-                              if (!opened) {
-                                  window.showWalletProblem(opened.error().message);
-                                  return;
-                              }
-                              wallet = std::move(opened.value());
-                              window.clearWalletProblem();
-                          });
-    });
+    // The window comes first; the wallet unlocks behind it on a thread of its own (keychain
+    // answers and Argon2id arrive asynchronously, the database is never touched by the GUI
+    // thread) and any problem is shown in the window, not as a crash.
+    WalletHost::Options hostOptions;
+    hostOptions.unlock.dataDir = dataDir;
+    hostOptions.unlock.passphrase = std::move(passphrase.value());
+    hostOptions.demo = options.demo;
+    hostOptions.proxy.port = kDefaultProxyPort;
+    QThread walletThread;
+    walletThread.setObjectName(QStringLiteral("l402-wallet"));
+    auto* host = new WalletHost(std::move(hostOptions));
+    host->moveToThread(&walletThread);
+    QObject::connect(&walletThread, &QThread::finished, host, &QObject::deleteLater);
+    QObject::connect(host, &WalletHost::unlocked, &window,
+                     [&window] { window.clearWalletProblem(); });
+    QObject::connect(host, &WalletHost::failed, &window,
+                     [&window](const QString& message) { window.showWalletProblem(message); });
+    QObject::connect(
+        host, &WalletHost::demoReady, &window,
+        [&window](const QString&, const QString& line) { window.setDemoTryLine(line); });
+    walletThread.start();
+    QMetaObject::invokeMethod(host, &WalletHost::start, Qt::QueuedConnection);
     const int code = application.exec();
-    wallet.reset();
+    walletThread.quit();
+    walletThread.wait();
     return code;
 }
 

@@ -1,6 +1,5 @@
 #include "app/Commands.h"
-#include "app/DemoWorld.h"
-#include "app/WalletRuntime.h"
+#include "app/WalletHost.h"
 #include "core/store/WalletStore.h"
 #include "core/util/Logging.h"
 
@@ -28,7 +27,35 @@ void onTerminationSignal(int)
 
 int runServe(const GlobalOptions& options)
 {
-    for (const QString& argument : options.arguments) {
+    proxy::ProxySettings proxySettings;
+    proxySettings.port = kDefaultProxyPort;
+    for (qsizetype i = 0; i < options.arguments.size(); ++i) {
+        const QString& argument = options.arguments.at(i);
+        if (argument == QLatin1String("--listen") && i + 1 < options.arguments.size()) {
+            // HOST:PORT, [IPV6]:PORT or :PORT (loopback, both families).
+            const QString value = options.arguments.at(++i);
+            const qsizetype colon = value.lastIndexOf(u':');
+            bool portOk = false;
+            const int port = value.mid(colon + 1).toInt(&portOk);
+            QString host = colon >= 0 ? value.left(colon) : QString();
+            if (host.startsWith(u'[') && host.endsWith(u']')) {
+                host = host.mid(1, host.size() - 2);
+            }
+            const QHostAddress address(host);
+            if (colon < 0 || !portOk || port < 0 || port > 65535 ||
+                (!host.isEmpty() && address.isNull())) {
+                return reportError(options,
+                                   Error{QStringLiteral("usage"),
+                                         QStringLiteral("--listen takes HOST:PORT with an IP "
+                                                        "address, e.g. 127.0.0.1:8402.")},
+                                   kExitUsage);
+            }
+            proxySettings.port = static_cast<quint16>(port);
+            if (!host.isEmpty()) {
+                proxySettings.addresses = {address};
+            }
+            continue;
+        }
         return reportError(
             options,
             Error{QStringLiteral("usage"),
@@ -65,56 +92,51 @@ int runServe(const GlobalOptions& options)
     sigaction(SIGINT, &action, nullptr);
 
     // Unlock before anything else runs: lock the data folder (one process at a time), get
-    // the key from the keychain or the passphrase, open and migrate the database.
-    store::UnlockRequest request;
-    request.dataDir = dataDir;
-    request.passphrase = std::move(passphrase.value());
-    store::KeychainSecretStore keychain;
-    std::unique_ptr<store::WalletStore> wallet;
-    std::unique_ptr<WalletRuntime> runtime;
-    std::unique_ptr<DemoWorld> demoWorld;
-    std::optional<Error> unlockError;
-    store::openWallet(
-        request, &keychain, SystemClock::instance(),
-        [&](Result<std::unique_ptr<store::WalletStore>> opened) {
-            if (!opened) {
-                unlockError = opened.error();
-                application.exit(kExitError);
-                return;
-            }
-            wallet = std::move(opened.value());
-            const auto payments = wallet->ledger().count();
-            log::info(
-                QStringLiteral("serve: L402 Wallet %1 running headless, data in %2%3; %4 "
-                               "payments in the ledger")
-                    .arg(QLatin1String(L402_VERSION), dataDir,
-                         options.demo ? QStringLiteral(" (demo: simulated funds)") : QString())
-                    .arg(payments ? payments.value() : 0));
-            if (options.demo) {
-                demoWorld = std::make_unique<DemoWorld>();
-                if (demoWorld->start()) {
-                    log::info(
-                        QStringLiteral("serve: demo paid API at %1 (simulated funds); try: %2")
-                            .arg(demoWorld->url(QStringLiteral("/")).toString(),
-                                 demoWorld->tryLine()));
-                } else {
-                    log::warning(QStringLiteral("serve: the demo paid API could not listen"));
-                }
-            }
-            // Payments left unresolved by an earlier run are settled with the node first.
-            auto created = WalletRuntime::create(*wallet, options.demo);
-            if (!created) {
-                log::warning(
-                    QStringLiteral("serve: no payments possible: %1").arg(created.error().message));
-                return;
-            }
-            runtime = std::move(created.value());
-            runtime->engine->start();
+    // the key from the keychain or the passphrase, open and migrate the database; then settle
+    // unresolved payments and open the proxy.
+    WalletHost::Options hostOptions;
+    hostOptions.unlock.dataDir = dataDir;
+    hostOptions.unlock.passphrase = std::move(passphrase.value());
+    hostOptions.demo = options.demo;
+    hostOptions.proxy = proxySettings;
+    std::optional<Error> failure;
+    {
+        WalletHost host(std::move(hostOptions));
+        QObject::connect(
+            &host, &WalletHost::unlocked, &application, [&](const QString& dir, qint64 payments) {
+                log::info(
+                    QStringLiteral("serve: L402 Wallet %1 running headless, "
+                                   "data in %2%3; %4 payments in the ledger")
+                        .arg(QLatin1String(L402_VERSION), dir,
+                             options.demo ? QStringLiteral(" (demo: simulated funds)") : QString())
+                        .arg(payments));
+            });
+        QObject::connect(&host, &WalletHost::warning, &application, [](const QString& message) {
+            log::warning(QStringLiteral("serve: ") + message);
         });
-    const int code = unlockError ? kExitError : application.exec();
-    runtime.reset();
-    demoWorld.reset();
-    wallet.reset();
+        QObject::connect(&host, &WalletHost::failed, &application, [&](const QString& message) {
+            failure = Error{QStringLiteral("serve"), message};
+            application.exit(kExitError);
+        });
+        QObject::connect(&host, &WalletHost::proxyListening, &application, [&](quint16 port) {
+            log::info(QStringLiteral("serve: proxy listening on port %1 (%2)")
+                          .arg(port)
+                          .arg(proxySettings.addresses.size() == 2
+                                   ? QStringLiteral("127.0.0.1 and ::1")
+                                   : proxySettings.addresses.first().toString()));
+        });
+        QObject::connect(&host, &WalletHost::demoReady, &application,
+                         [](const QString& api, const QString& line) {
+                             log::info(QStringLiteral("serve: demo paid API at %1 (simulated "
+                                                      "funds); try:\n  %2")
+                                           .arg(api, line));
+                         });
+        host.start();
+        if (!failure) {
+            application.exec();
+        }
+    }
+    const int code = failure ? kExitError : kExitOk;
     // Default handlers back before the pipe closes: a late signal must not write into a
     // closed (or reused) descriptor.
     action.sa_handler = SIG_DFL;
@@ -122,8 +144,8 @@ int runServe(const GlobalOptions& options)
     sigaction(SIGINT, &action, nullptr);
     ::close(gSignalPipe[0]);
     ::close(gSignalPipe[1]);
-    if (unlockError) {
-        return reportError(options, *unlockError);
+    if (failure) {
+        return reportError(options, *failure);
     }
     return code;
 }

@@ -55,7 +55,8 @@ int main(int argc, char** argv)
         return runFetch(options);
     }
     if (options.command == QLatin1String("history") || options.command == QLatin1String("tokens") ||
-        options.command == QLatin1String("budget")) {
+        options.command == QLatin1String("budget") || options.command == QLatin1String("agent") ||
+        options.command == QLatin1String("env")) {
         return runDataCommand(options);
     }
     if (options.command == QLatin1String("serve")) {

@@ -2,15 +2,19 @@
 
 #include "ui/EmptyState.h"
 
+#include <QClipboard>
 #include <QFile>
+#include <QFontDatabase>
 #include <QFormLayout>
 #include <QFrame>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
 #include <QListWidget>
 #include <QMetaEnum>
 #include <QPainter>
+#include <QPushButton>
 #include <QStackedWidget>
 #include <QSvgRenderer>
 #include <QVBoxLayout>
@@ -204,15 +208,54 @@ MainWindow::Page MainWindow::currentPage() const
 
 QWidget* MainWindow::buildDemoBanner()
 {
-    auto* banner =
-        new QLabel(tr("Demo — simulated funds. Nothing here spends real bitcoin."), this);
+    auto* banner = new QWidget(this);
     banner->setObjectName(QStringLiteral("demoBanner"));
-    banner->setAlignment(Qt::AlignCenter);
-    banner->setMargin(6);
     // Amber with dark text reads as "caution" in both light and dark palettes.
-    banner->setStyleSheet(
-        QStringLiteral("#demoBanner { background: #f3b33d; color: #2b2100; font-weight: 600; }"));
+    banner->setStyleSheet(QStringLiteral(
+        "#demoBanner { background: #f3b33d; } #demoBanner QLabel { color: #2b2100; }"));
+    banner->setAutoFillBackground(true);
+    auto* layout = new QVBoxLayout(banner);
+    layout->setContentsMargins(10, 6, 10, 6);
+    layout->setSpacing(4);
+    auto* title =
+        new QLabel(tr("Demo — simulated funds. Nothing here spends real bitcoin."), banner);
+    title->setAlignment(Qt::AlignCenter);
+    title->setStyleSheet(QStringLiteral("font-weight: 600;"));
+    layout->addWidget(title);
+
+    m_demoTry = new QWidget(banner);
+    auto* row = new QHBoxLayout(m_demoTry);
+    row->setContentsMargins(0, 0, 0, 0);
+    auto* prompt = new QLabel(tr("Try it from a terminal:"), m_demoTry);
+    m_demoTryLine = new QLabel(m_demoTry);
+    m_demoTryLine->setObjectName(QStringLiteral("demoTryLine"));
+    m_demoTryLine->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_demoTryLine->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_demoTryLine->setWordWrap(true); // the whole line stays visible, wrapped at spaces
+    auto* copy = new QPushButton(tr("Copy"), m_demoTry);
+    copy->setObjectName(QStringLiteral("copyDemoLine"));
+    connect(copy, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(m_demoTryLine->text()); });
+    row->addWidget(prompt);
+    row->addWidget(m_demoTryLine, 1);
+    row->addWidget(copy);
+    m_demoTry->hide(); // until the demo API and the proxy are up
+    layout->addWidget(m_demoTry);
     return banner;
+}
+
+void MainWindow::setDemoTryLine(const QString& line)
+{
+    if (m_demoTryLine) {
+        m_demoTryLine->setText(line);
+        m_demoTryLine->setToolTip(line);
+        m_demoTry->setVisible(!line.isEmpty());
+    }
+}
+
+QString MainWindow::demoTryLine() const
+{
+    return m_demoTryLine ? m_demoTryLine->text() : QString();
 }
 
 QWidget* MainWindow::buildPage(Page page)

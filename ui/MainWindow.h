@@ -27,6 +27,10 @@ public:
     // passphrase, another instance...): the window stays usable and says why.
     void showWalletProblem(const QString& message);
     void clearWalletProblem();
+    // Under --demo: the one line that shows the whole flow (an agent's request through the
+    // proxy, paid with demo funds), with a button to copy it.
+    void setDemoTryLine(const QString& line);
+    QString demoTryLine() const;
     Page currentPage() const;
     static QString pageTitle(Page page);
 
@@ -38,6 +42,8 @@ private:
 
     Options m_options;
     QLabel* m_walletProblem = nullptr;
+    QWidget* m_demoTry = nullptr;
+    QLabel* m_demoTryLine = nullptr;
     QListWidget* m_navigation = nullptr;
     QStackedWidget* m_pages = nullptr;
 };

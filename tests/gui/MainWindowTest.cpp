@@ -2,10 +2,13 @@
 #include "ui/TrayIcon.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QDir>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
+#include <QPushButton>
 #include <QStackedWidget>
 #include <QTest>
 
@@ -46,18 +49,37 @@ private Q_SLOTS:
         const QRect tokens = navigation->visualItemRect(navigation->item(2));
         QTest::mouseClick(navigation->viewport(), Qt::LeftButton, {}, tokens.center());
         QCOMPARE(window.currentPage(), MainWindow::Page::Tokens);
-        QVERIFY(!window.findChild<QLabel*>(QStringLiteral("demoBanner")));
+        QVERIFY(!window.findChild<QWidget*>(QStringLiteral("demoBanner")));
     }
 
     void demoBannerOnlyInDemo()
     {
         MainWindow window({true, QStringLiteral("/tmp/data/demo")});
-        auto* banner = window.findChild<QLabel*>(QStringLiteral("demoBanner"));
+        auto* banner = window.findChild<QWidget*>(QStringLiteral("demoBanner"));
         QVERIFY(banner);
-        QVERIFY(banner->text().startsWith(QStringLiteral("Demo — simulated funds")));
+        bool titled = false;
+        for (const QLabel* label : banner->findChildren<QLabel*>()) {
+            titled = titled || label->text().startsWith(QStringLiteral("Demo — simulated funds"));
+        }
+        QVERIFY(titled);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(banner->isVisible());
+        // The line to try appears once the demo API and the proxy run, and copies whole.
+        auto* line = window.findChild<QLabel*>(QStringLiteral("demoTryLine"));
+        QVERIFY(line);
+        QVERIFY(!line->isVisible());
+        const QString curl =
+            QStringLiteral("curl -H 'L402-Wallet-Agent: demo:s3cr3t' "
+                           "http://127.0.0.1:8402/gw/http/127.0.0.1:8403/v1/quote");
+        window.setDemoTryLine(curl);
+        QVERIFY(line->isVisible());
+        QCOMPARE(line->text(), curl);
+        auto* copy = window.findChild<QPushButton*>(QStringLiteral("copyDemoLine"));
+        QVERIFY(copy);
+        copy->click();
+        QCOMPARE(QGuiApplication::clipboard()->text(), curl);
+        QVERIFY(window.grab().save(screenshotDirectory() + QStringLiteral("/demo-banner.png")));
     }
 
     void walletProblemBanner()

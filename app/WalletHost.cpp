@@ -1,0 +1,159 @@
+#include "app/WalletHost.h"
+
+#include "core/policy/Agents.h"
+#include "core/policy/Budget.h"
+
+#include <QPointer>
+
+namespace l402::app {
+namespace {
+
+// The --demo world keeps its agent's secret so the window can always show a line that works
+// (simulated funds only; a real wallet keeps nothing but the hash).
+constexpr auto kDemoAgent = "demo";
+
+Result<QString> setting(store::Database& database, const char* key)
+{
+    auto statement = database.prepare("SELECT value FROM settings WHERE key = ?1");
+    if (!statement) {
+        return Result<QString>(statement.error());
+    }
+    statement->bind(1, QString::fromLatin1(key));
+    auto row = statement->step();
+    if (!row) {
+        return Result<QString>(row.error());
+    }
+    return row.value() ? statement->text(0) : QString();
+}
+
+Status setSetting(store::Database& database, const char* key, const QString& value)
+{
+    auto statement =
+        database.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)");
+    if (!statement) {
+        return Status(statement.error());
+    }
+    statement->bind(1, QString::fromLatin1(key)).bind(2, value);
+    return statement->run();
+}
+
+} // namespace
+
+WalletHost::WalletHost(Options options, QObject* parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{
+}
+
+WalletHost::~WalletHost()
+{
+    m_proxy.reset(); // stops taking requests before the engine goes
+    m_gateway.reset();
+    m_runtime.reset();
+    m_demo.reset();
+    m_wallet.reset();
+}
+
+void WalletHost::start()
+{
+    m_keychain = std::make_unique<store::KeychainSecretStore>();
+    QPointer<WalletHost> self(this);
+    store::openWallet(m_options.unlock, m_keychain.get(), SystemClock::instance(),
+                      [self](Result<std::unique_ptr<store::WalletStore>> opened) {
+                          if (!self) {
+                              return;
+                          }
+                          if (!opened) {
+                              Q_EMIT self->failed(opened.error().message);
+                              return;
+                          }
+                          self->onUnlocked(std::move(opened.value()));
+                      });
+}
+
+void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
+{
+    m_wallet = std::move(wallet);
+    const auto payments = m_wallet->ledger().count();
+    Q_EMIT unlocked(m_wallet->dataDir(), payments ? payments.value() : 0);
+
+    if (m_options.demo) {
+        m_demoSecret = prepareDemo();
+    }
+    auto created = WalletRuntime::create(*m_wallet, m_options.demo);
+    if (!created) {
+        Q_EMIT warning(QStringLiteral("No payments are possible: %1").arg(created.error().message));
+        return;
+    }
+    m_runtime = std::move(created.value());
+    // Until the window's approval prompt and the CLI's control socket exist, nobody can
+    // answer: a rule that asks is a deny, and the refusal says so.
+    m_runtime->broker->setAnswerable(false);
+    if (auto credentials =
+            policy::AgentBook(m_wallet->database(), SystemClock::instance()).credentials()) {
+        m_agents.replace(credentials.value());
+        if (credentials->isEmpty()) {
+            Q_EMIT warning(QStringLiteral("No agents yet: add one with 'l402-wallet agent add "
+                                          "NAME' while the wallet is closed."));
+        }
+    }
+    m_gateway = std::make_unique<proxy::EngineGateway>(*m_runtime->engine);
+    // New payments (and so the proxy) only after unresolved ones are settled with the node.
+    connect(m_runtime->engine.get(), &payments::PaymentEngine::ready, this, [this] {
+        startProxy();
+        if (m_demo) {
+            const QString line = m_demoSecret.isEmpty() || m_proxyPort == 0
+                                     ? m_demo->tryLine()
+                                     : QStringLiteral("curl -H 'L402-Wallet-Agent: %1:%2' "
+                                                      "http://127.0.0.1:%3/gw/http/%4/v1/quote")
+                                           .arg(QLatin1String(kDemoAgent), m_demoSecret)
+                                           .arg(m_proxyPort)
+                                           .arg(m_demo->url(QStringLiteral("/")).authority());
+            Q_EMIT demoReady(m_demo->url(QStringLiteral("/")).toString(), line);
+        }
+    });
+    m_runtime->engine->start();
+}
+
+void WalletHost::startProxy()
+{
+    m_proxy = std::make_unique<proxy::ProxyThread>(m_options.proxy, *m_gateway, m_agents);
+    auto port = m_proxy->start();
+    if (!port) {
+        m_proxy.reset();
+        Q_EMIT failed(port.error().message);
+        return;
+    }
+    m_proxyPort = port.value();
+    Q_EMIT proxyListening(port.value());
+}
+
+QString WalletHost::prepareDemo()
+{
+    m_demo = std::make_unique<DemoWorld>();
+    if (!m_demo->start()) {
+        Q_EMIT warning(QStringLiteral("The demo paid API could not listen."));
+        m_demo.reset();
+        return {};
+    }
+    store::Database& database = m_wallet->database();
+    auto secret = setting(database, "demo_agent_secret");
+    if (secret && secret->isEmpty()) {
+        policy::AgentBook agents(database, SystemClock::instance());
+        (void)agents.remove(QLatin1String(kDemoAgent));
+        if (auto added = agents.add(QLatin1String(kDemoAgent))) {
+            (void)setSetting(database, "demo_agent_secret", added->secret);
+            secret = added->secret;
+        }
+        // Demo funds, demo rule: pay up to 5,000 sat a day without asking.
+        policy::BudgetBook budgets(database, SystemClock::instance(), QTimeZone::systemTimeZone());
+        policy::BudgetRule rule;
+        rule.pattern = QStringLiteral("*");
+        rule.mode = policy::Mode::Auto;
+        rule.dailyMsat = 5'000'000;
+        (void)budgets.saveRule(rule);
+    }
+    return secret ? secret.value() : QString();
+}
+
+} // namespace l402::app

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "app/DemoWorld.h"
+#include "app/WalletRuntime.h"
+#include "core/proxy/ProxyServer.h"
+#include "core/store/SecretStore.h"
+#include "core/store/WalletStore.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace l402::app {
+
+// Everything that runs behind the window or `serve`: unlock the wallet, settle unresolved
+// payments with the node, then open the proxy (on its own thread); under --demo also the demo
+// paid API and a demo agent. Lives on one thread — the main one for `serve`, a worker for the
+// window (the GUI thread never touches the database) — and reports through signals.
+class WalletHost : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        store::UnlockRequest unlock;
+        bool demo = false;
+        proxy::ProxySettings proxy;
+    };
+
+    explicit WalletHost(Options options, QObject* parent = nullptr);
+    ~WalletHost() override;
+
+    // Call on the host's thread.
+    void start();
+
+Q_SIGNALS:
+    void unlocked(const QString& dataDir, qint64 payments);
+    void failed(const QString& message);
+    void warning(const QString& message);
+    void demoReady(const QString& apiUrl, const QString& tryLine);
+    void proxyListening(quint16 port);
+
+private:
+    void onUnlocked(std::unique_ptr<store::WalletStore> wallet);
+    void startProxy();
+    // Starts the demo API and returns the demo agent's secret.
+    QString prepareDemo();
+
+    Options m_options;
+    std::unique_ptr<store::KeychainSecretStore> m_keychain;
+    std::unique_ptr<store::WalletStore> m_wallet;
+    std::unique_ptr<WalletRuntime> m_runtime;
+    std::unique_ptr<DemoWorld> m_demo;
+    std::unique_ptr<proxy::EngineGateway> m_gateway;
+    proxy::AgentDirectory m_agents;
+    std::unique_ptr<proxy::ProxyThread> m_proxy;
+    quint16 m_proxyPort = 0;
+    QString m_demoSecret;
+};
+
+} // namespace l402::app
