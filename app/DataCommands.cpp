@@ -6,6 +6,7 @@
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
 #include "core/protocol/Macaroon.h"
+#include "core/proxy/LocalCa.h"
 #include "core/util/Money.h"
 #include "core/util/TerminalText.h"
 
@@ -373,7 +374,7 @@ QString proxyAddress()
     return QStringLiteral("127.0.0.1:%1").arg(kDefaultProxyPort);
 }
 
-QString envSnippet(const QString& name, const QString& secret)
+QString envSnippet(const QString& name, const QString& secret, const QString& dataDir = {})
 {
     const QString url = QStringLiteral("http://%1:%2@%3").arg(name, secret, proxyAddress());
     QStringList lines;
@@ -383,6 +384,17 @@ QString envSnippet(const QString& name, const QString& secret)
     lines << QStringLiteral("export NO_PROXY=\"localhost,127.0.0.1,::1\"")
           << QStringLiteral("export no_proxy=\"localhost,127.0.0.1,::1\"")
           << QStringLiteral("export NODE_USE_ENV_PROXY=1");
+    if (!dataDir.isEmpty()) {
+        // HTTPS through the proxy is read with the wallet's own CA: these trust it (plus the
+        // system's CAs, in the bundle).
+        const QString bundle = proxy::LocalCa::bundleFile(dataDir);
+        const QString ca = proxy::LocalCa::certificateFile(dataDir);
+        for (const char* variable :
+             {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"}) {
+            lines << QStringLiteral("export %1=\"%2\"").arg(QLatin1String(variable), bundle);
+        }
+        lines << QStringLiteral("export NODE_EXTRA_CA_CERTS=\"%1\"").arg(ca);
+    }
     return lines.join(u'\n');
 }
 
@@ -421,7 +433,7 @@ int runAgent(const GlobalOptions& options)
                 printLine(QStringLiteral("  %1").arg(added->secret));
                 printLine(QString());
                 printLine(QStringLiteral("Point the agent at the wallet with:"));
-                printLine(envSnippet(added->name, added->secret));
+                printLine(envSnippet(added->name, added->secret, wallet.dataDir()));
                 printLine(QStringLiteral("or call the gateway with the header "
                                          "'L402-Wallet-Agent: %1:<secret>', e.g. "
                                          "http://%2/gw/https/api.example.com/path")
@@ -506,17 +518,53 @@ int runEnv(const GlobalOptions& options)
         name.isEmpty() ? QStringLiteral("${L402_WALLET_AGENT:?set it to an agent name}") : name;
     std::fputs(
         qPrintable(QStringLiteral("# The secret was shown once by 'l402-wallet agent add'.\n") +
-                   envSnippet(who, QStringLiteral("${L402_WALLET_AGENT_SECRET:?set it to the "
-                                                  "agent's secret}")) +
+                   envSnippet(who,
+                              QStringLiteral("${L402_WALLET_AGENT_SECRET:?set it to the "
+                                             "agent's secret}"),
+                              resolveDataDir(options)) +
                    u'\n'),
         stdout);
     return kExitOk;
+}
+
+int runCa(const GlobalOptions& options)
+{
+    const QStringList& args = options.arguments;
+    if (args.value(0) != QLatin1String("export") || args.size() > 2) {
+        return reportError(options, usage(QStringLiteral("ca takes export [FILE].")), kExitUsage);
+    }
+    const QString file = args.value(1);
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        auto ca = proxy::LocalCa::loadOrCreate(wallet.database(), SystemClock::instance());
+        if (!ca) {
+            finish(reportError(options, ca.error()));
+            return;
+        }
+        if (auto written = ca.value()->writeFiles(wallet.dataDir()); !written) {
+            finish(reportError(options, written.error()));
+            return;
+        }
+        if (file.isEmpty()) {
+            std::fputs(ca.value()->certificatePem().constData(), stdout);
+        } else if (auto saved = store::DataDirectory::writeFileAtomically(
+                       file, ca.value()->certificatePem());
+                   !saved) {
+            finish(reportError(options, saved.error()));
+            return;
+        } else {
+            printLine(QStringLiteral("The wallet's CA certificate is in %1.").arg(file));
+        }
+        finish(kExitOk);
+    });
 }
 
 } // namespace
 
 int runDataCommand(const GlobalOptions& options)
 {
+    if (options.command == QLatin1String("ca")) {
+        return runCa(options);
+    }
     if (options.command == QLatin1String("agent")) {
         return runAgent(options);
     }

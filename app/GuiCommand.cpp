@@ -53,8 +53,9 @@ int runGui(int& argc, char** argv, const GlobalOptions& options)
     QObject::connect(&walletThread, &QThread::finished, host, &QObject::deleteLater);
     QObject::connect(host, &WalletHost::unlocked, &window,
                      [&window] { window.clearWalletProblem(); });
-    QObject::connect(host, &WalletHost::failed, &window,
-                     [&window](const QString& message) { window.showWalletProblem(message); });
+    QObject::connect(
+        host, &WalletHost::failed, &window,
+        [&window](const QString&, const QString& message) { window.showWalletProblem(message); });
     QObject::connect(
         host, &WalletHost::demoReady, &window,
         [&window](const QString&, const QString& line) { window.setDemoTryLine(line); });

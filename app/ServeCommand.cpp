@@ -114,10 +114,11 @@ int runServe(const GlobalOptions& options)
         QObject::connect(&host, &WalletHost::warning, &application, [](const QString& message) {
             log::warning(QStringLiteral("serve: ") + message);
         });
-        QObject::connect(&host, &WalletHost::failed, &application, [&](const QString& message) {
-            failure = Error{QStringLiteral("serve"), message};
-            application.exit(kExitError);
-        });
+        QObject::connect(&host, &WalletHost::failed, &application,
+                         [&](const QString& code, const QString& message) {
+                             failure = Error{code, message};
+                             application.exit(kExitError);
+                         });
         QObject::connect(&host, &WalletHost::proxyListening, &application, [&](quint16 port) {
             log::info(QStringLiteral("serve: proxy listening on port %1 (%2)")
                           .arg(port)

@@ -64,7 +64,7 @@ void WalletHost::start()
                               return;
                           }
                           if (!opened) {
-                              Q_EMIT self->failed(opened.error().message);
+                              Q_EMIT self->failed(opened.error().code, opened.error().message);
                               return;
                           }
                           self->onUnlocked(std::move(opened.value()));
@@ -97,6 +97,17 @@ void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
                                           "NAME' while the wallet is closed."));
         }
     }
+    // The local CA for intercepting HTTPS (created on first use; its key stays in the
+    // encrypted database), and the files agents point SSL_CERT_FILE & co. at.
+    if (auto ca = proxy::LocalCa::loadOrCreate(m_wallet->database(), SystemClock::instance())) {
+        m_options.proxy.ca = ca.value();
+        if (auto written = ca.value()->writeFiles(m_wallet->dataDir()); !written) {
+            Q_EMIT warning(written.error().message);
+        }
+    } else {
+        Q_EMIT warning(
+            QStringLiteral("HTTPS will pass through without payments: %1").arg(ca.error().message));
+    }
     m_gateway = std::make_unique<proxy::EngineGateway>(*m_runtime->engine);
     // New payments (and so the proxy) only after unresolved ones are settled with the node.
     connect(m_runtime->engine.get(), &payments::PaymentEngine::ready, this, [this] {
@@ -121,7 +132,7 @@ void WalletHost::startProxy()
     auto port = m_proxy->start();
     if (!port) {
         m_proxy.reset();
-        Q_EMIT failed(port.error().message);
+        Q_EMIT failed(port.error().code, port.error().message);
         return;
     }
     m_proxyPort = port.value();

@@ -34,7 +34,7 @@ public:
 
 Q_SIGNALS:
     void unlocked(const QString& dataDir, qint64 payments);
-    void failed(const QString& message);
+    void failed(const QString& code, const QString& message);
     void warning(const QString& message);
     void demoReady(const QString& apiUrl, const QString& tryLine);
     void proxyListening(quint16 port);

@@ -56,7 +56,7 @@ int main(int argc, char** argv)
     }
     if (options.command == QLatin1String("history") || options.command == QLatin1String("tokens") ||
         options.command == QLatin1String("budget") || options.command == QLatin1String("agent") ||
-        options.command == QLatin1String("env")) {
+        options.command == QLatin1String("env") || options.command == QLatin1String("ca")) {
         return runDataCommand(options);
     }
     if (options.command == QLatin1String("serve")) {

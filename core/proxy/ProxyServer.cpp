@@ -6,6 +6,8 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -96,6 +98,24 @@ std::optional<QString> AgentDirectory::verify(QByteArrayView nameColonSecret) co
 // One client connection.
 
 namespace detail {
+
+// Accepted connections are QSslSockets in plain mode, so an intercepted CONNECT can turn
+// into TLS (startServerEncryption) on the same socket.
+class ListeningSocket : public QTcpServer {
+public:
+    using QTcpServer::QTcpServer;
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto* socket = new QSslSocket(this);
+        if (socket->setSocketDescriptor(descriptor)) {
+            addPendingConnection(socket);
+        } else {
+            delete socket;
+        }
+    }
+};
 
 namespace {
 
@@ -285,9 +305,11 @@ private:
     // Plain HTTP inside a CONNECT tunnel (what undici's ProxyAgent does for http:// URLs):
     // the requests are read and paid for like forward-proxy requests to this authority.
     QByteArray m_tunnelAuthority;
+    QByteArray m_tunnelScheme = "http";
     QString m_tunnelAgent;
     void decideTunnel();
     void openBlindTunnel();
+    void intercept();
 };
 
 const http_parser_settings& ProxyConnection::parserSettings()
@@ -355,8 +377,7 @@ ProxyConnection::~ProxyConnection()
 void ProxyConnection::readClient()
 {
     if (m_state == State::TunnelDecide) {
-        m_input += m_socket->readAll();
-        decideTunnel();
+        decideTunnel(); // peeks: a TLS ClientHello must stay in the socket for the handshake
         return;
     }
     if (m_state == State::Tunnel) {
@@ -605,8 +626,8 @@ void ProxyConnection::handleRequest()
         // A request inside a plain-HTTP CONNECT tunnel: authenticated by the CONNECT.
         m_route = Route::Forward;
         m_agent = m_tunnelAgent;
-        m_upstreamUrl =
-            QUrl::fromEncoded("http://" + m_tunnelAuthority + m_target, QUrl::StrictMode);
+        const QByteArray url = m_tunnelScheme + "://" + m_tunnelAuthority + m_target;
+        m_upstreamUrl = QUrl::fromEncoded(url, QUrl::StrictMode);
     } else if (m_target.startsWith("http://") || m_target.startsWith("https://")) {
         m_route = Route::Forward;
         m_upstreamUrl = QUrl::fromEncoded(m_target, QUrl::StrictMode);
@@ -915,23 +936,86 @@ void ProxyConnection::startTunnel()
 
 void ProxyConnection::decideTunnel()
 {
-    if (m_input.isEmpty()) {
-        return;
+    char first = 0;
+    bool tls = false;
+    if (!m_input.isEmpty()) {
+        // Sent together with the CONNECT, so already read: it can only go through blind.
+        tls = static_cast<unsigned char>(m_input.at(0)) == 0x16;
+        if (tls) {
+            openBlindTunnel();
+            return;
+        }
+    } else {
+        if (m_socket->peek(&first, 1) != 1) {
+            return;
+        }
+        tls = static_cast<unsigned char>(first) == 0x16;
     }
-    const bool tls = static_cast<unsigned char>(m_input.at(0)) == 0x16;
     if (tls) {
-        openBlindTunnel();
+        if (m_server.m_settings.ca && !m_server.bypassed(QString::fromLatin1(m_tunnelHost)) &&
+            qobject_cast<QSslSocket*>(m_socket)) {
+            intercept();
+        } else {
+            m_input += m_socket->readAll();
+            openBlindTunnel();
+        }
         return;
     }
+    m_input += m_socket->readAll();
     const bool ipv6 = m_tunnelHost.contains(':');
     m_tunnelAuthority =
         (ipv6 ? '[' + m_tunnelHost + ']' : m_tunnelHost) + ':' + QByteArray::number(m_tunnelPort);
+    m_tunnelScheme = "http";
     m_tunnelAgent = m_agent;
     http_parser_init(&m_parser, HTTP_REQUEST);
     m_parser.data = this;
     m_state = State::ReadingHead;
     m_timer.start(m_server.m_settings.headerTimeoutMs);
     feed();
+}
+
+void ProxyConnection::intercept()
+{
+    auto* ssl = qobject_cast<QSslSocket*>(m_socket);
+    auto leaf = m_server.m_settings.ca->leafFor(QString::fromLatin1(m_tunnelHost));
+    if (!leaf) {
+        log::warning(leaf.error().message);
+        m_input += m_socket->readAll();
+        openBlindTunnel();
+        return;
+    }
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificateChain(
+        {leaf->certificate, m_server.m_settings.ca->certificate()});
+    configuration.setPrivateKey(leaf->key);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    configuration.setProtocol(QSsl::TlsV1_2OrLater);
+    configuration.setAllowedNextProtocols({QByteArrayLiteral("http/1.1")});
+    ssl->setSslConfiguration(configuration);
+    m_state = State::Handling; // until the handshake is done
+    m_timer.start(m_server.m_settings.headerTimeoutMs);
+    connect(ssl, &QSslSocket::encrypted, this, [this] {
+        const bool ipv6 = m_tunnelHost.contains(':');
+        m_tunnelAuthority = (ipv6 ? '[' + m_tunnelHost + ']' : m_tunnelHost) + ':' +
+                            QByteArray::number(m_tunnelPort);
+        m_tunnelScheme = "https";
+        m_tunnelAgent = m_agent;
+        http_parser_init(&m_parser, HTTP_REQUEST);
+        m_parser.data = this;
+        m_state = State::ReadingHead;
+        m_timer.start(m_server.m_settings.headerTimeoutMs);
+        m_input += m_socket->readAll();
+        feed();
+    });
+    // A client that does not trust the wallet's CA ends the handshake; nothing to answer.
+    connect(ssl, &QSslSocket::sslErrors, this, [this] { m_socket->abort(); });
+    QPointer<QSslSocket> guarded(ssl);
+    QTimer::singleShot(m_server.m_settings.headerTimeoutMs, this, [guarded] {
+        if (guarded && !guarded->isEncrypted()) {
+            guarded->abort(); // a handshake that never finishes
+        }
+    });
+    ssl->startServerEncryption();
 }
 
 void ProxyConnection::openBlindTunnel()
@@ -1057,7 +1141,7 @@ bool ProxyServer::listen()
     quint16 port = m_settings.port;
     QStringList failures;
     for (const QHostAddress& address : m_settings.addresses) {
-        auto* server = new QTcpServer(this);
+        auto* server = new detail::ListeningSocket(this);
         server->setMaxPendingConnections(256);
         if (!server->listen(address, port)) {
             failures << QStringLiteral("%1: %2").arg(address.toString(), server->errorString());
@@ -1094,6 +1178,19 @@ void ProxyServer::accept(QTcpServer* server)
 void ProxyServer::forget(detail::ProxyConnection* connection)
 {
     m_connections.removeOne(connection);
+}
+
+bool ProxyServer::bypassed(const QString& host) const
+{
+    const QString name = host.toLower();
+    for (const QString& entry : m_settings.bypassHosts) {
+        const QString pattern = entry.trimmed().toLower();
+        if (pattern == name ||
+            (pattern.startsWith(QLatin1String("*.")) && name.endsWith(pattern.mid(1)))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool ProxyServer::hostAllowed(QByteArrayView hostHeader) const

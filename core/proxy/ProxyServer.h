@@ -3,6 +3,7 @@
 #include "core/payments/PaymentEngine.h"
 #include "core/policy/Origin.h"
 #include "core/proxy/CurlMulti.h"
+#include "core/proxy/LocalCa.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -43,6 +44,11 @@ struct ProxySettings {
     int idleTimeoutMs = kIdleTimeoutMs;
     // Host names the gateway answers to besides loopback names and the listen addresses.
     QStringList extraAllowedHosts;
+    // CONNECT interception: TLS inside a tunnel is terminated with a leaf of this CA and the
+    // requests in it are read (and paid for) like any other. Without a CA, or for hosts on
+    // the bypass list (`host` or `*.domain`), TLS tunnels are blind.
+    std::shared_ptr<LocalCa> ca;
+    QStringList bypassHosts;
 };
 
 // What the proxy needs from the wallet. Results come back on `context`'s thread, and not at
@@ -117,6 +123,7 @@ private:
     void accept(QTcpServer* server);
     void forget(detail::ProxyConnection* connection);
     bool hostAllowed(QByteArrayView hostHeader) const;
+    bool bypassed(const QString& host) const;
 
     ProxySettings m_settings;
     PaymentGateway& m_payments;

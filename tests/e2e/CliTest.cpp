@@ -4,9 +4,11 @@
 #include "tests/support/ProcessRunner.h"
 #include "tests/support/TestData.h"
 
+#include <QDirIterator>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSslCertificate>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -320,6 +322,69 @@ private Q_SLOTS:
                      .value(QStringLiteral("code"))
                      .toString(),
                  QStringLiteral("wrong_passphrase"));
+    }
+
+    void agentEnvAndCaCommands()
+    {
+        QTemporaryDir dataDir;
+        const QString dir = dataDir.path() + QStringLiteral("/w");
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("pw"));
+        auto wallet = [&](QStringList arguments) {
+            arguments.prepend(dir);
+            arguments.prepend(QStringLiteral("--data-dir"));
+            return l402::test::runWalletServingEvents(arguments, environment);
+        };
+        auto added = wallet({QStringLiteral("--json"), QStringLiteral("agent"),
+                             QStringLiteral("add"), QStringLiteral("claude")});
+        QCOMPARE(added.exitCode, 0);
+        const QJsonObject agent = QJsonDocument::fromJson(added.out).object();
+        QCOMPARE(agent[QLatin1String("name")].toString(), QStringLiteral("claude"));
+        const QString secret = agent[QLatin1String("secret")].toString();
+        QVERIFY(secret.size() >= 32);
+        QCOMPARE(agent[QLatin1String("proxy_url")].toString(),
+                 QStringLiteral("http://claude:%1@127.0.0.1:8402").arg(secret));
+        // Once only: a second add of the same name is refused, and no list shows the secret.
+        QCOMPARE(wallet({QStringLiteral("agent"), QStringLiteral("add"), QStringLiteral("claude")})
+                     .exitCode,
+                 1);
+        auto list =
+            wallet({QStringLiteral("--json"), QStringLiteral("agent"), QStringLiteral("list")});
+        QCOMPARE(QJsonDocument::fromJson(list.out).array().size(), 1);
+        QVERIFY(!list.out.contains(secret.toLatin1()));
+        QCOMPARE(
+            wallet({QStringLiteral("agent"), QStringLiteral("add"), QStringLiteral("bad name")})
+                .exitCode,
+            64);
+
+        auto env =
+            wallet({QStringLiteral("env"), QStringLiteral("--agent"), QStringLiteral("claude")});
+        QCOMPARE(env.exitCode, 0);
+        QVERIFY(env.out.contains("export HTTPS_PROXY=\"http://claude:${L402_WALLET_AGENT_SECRET"));
+        const QByteArray certFile = "export SSL_CERT_FILE=\"" + dir.toUtf8() + "/ca-bundle.pem\"";
+        QVERIFY(env.out.contains(certFile));
+        QVERIFY(env.out.contains("NODE_EXTRA_CA_CERTS"));
+        QVERIFY(!env.out.contains(secret.toLatin1()));
+
+        auto exported = wallet({QStringLiteral("ca"), QStringLiteral("export")});
+        QCOMPARE(exported.exitCode, 0);
+        const QSslCertificate ca(exported.out);
+        QVERIFY(!ca.isNull());
+        QVERIFY(ca.subjectDisplayName().startsWith(QStringLiteral("L402 Wallet local CA")));
+        const QString file = dataDir.path() + QStringLiteral("/our-ca.pem");
+        QCOMPARE(wallet({QStringLiteral("ca"), QStringLiteral("export"), file}).exitCode, 0);
+        QFile saved(file);
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QCOMPARE(saved.readAll(), exported.out); // created once, the same ever after
+        QVERIFY(QFile::exists(dir + QStringLiteral("/ca-bundle.pem")));
+        QCOMPARE(QFile::permissions(dir + QStringLiteral("/ca-bundle.pem")) & 0x0077, 0);
+        // The CA's private key is nowhere in the data folder's files.
+        QDirIterator files(dir, QDir::Files);
+        while (files.hasNext()) {
+            QFile any(files.next());
+            QVERIFY(any.open(QIODevice::ReadOnly));
+            QVERIFY2(!any.readAll().contains("PRIVATE KEY"), qPrintable(any.fileName()));
+        }
     }
 };
 

@@ -8,6 +8,10 @@
 #include "tests/support/EngineHarness.h"
 #include "tests/support/FakeHttpServer.h"
 #include "tests/support/ProcessRunner.h"
+#include "tests/support/TestCertificates.h"
+
+#include <QSslCertificateExtension>
+#include <QTemporaryFile>
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -93,8 +97,17 @@ private Q_SLOTS:
     void chunkedRequestBodiesAreReplayedAfterPaying();
     void connectTunnelsBlind();
     void runsOnItsOwnThread();
+    void httpsIsInterceptedAndPaid();
+    void interceptedHttpsForPythonAndNode();
+    void bypassedHostsStayBlind();
+    void clientsThatDoNotTrustTheCaGetNothing();
+    void leafCertificatesAreShapedLikeMitmproxys();
 
 private:
+    QString tlsApiUrl(const QString& path) const
+    {
+        return QStringLiteral("https://127.0.0.1:%1%2").arg(m_tlsApi->http().port()).arg(path);
+    }
     QString proxyUrl() const
     {
         return QStringLiteral("http://alice:%1@127.0.0.1:%2").arg(m_secret).arg(m_proxy->port());
@@ -113,6 +126,10 @@ private:
     proxy::AgentDirectory m_agents;
     std::unique_ptr<proxy::ProxyServer> m_proxy;
     QString m_secret;
+    std::shared_ptr<proxy::LocalCa> m_ca;
+    std::unique_ptr<QTemporaryFile> m_caFile;  // our CA, as agents get it with `ca export`
+    std::unique_ptr<QTemporaryFile> m_apiCert; // the TLS paid API's own certificate
+    std::unique_ptr<demo::PaidApiServer> m_tlsApi;
 };
 
 void ProxyTest::init()
@@ -126,9 +143,34 @@ void ProxyTest::init()
     m_secret = alice->secret;
     m_agents.replace(agents.credentials().value());
     m_gateway = std::make_unique<proxy::EngineGateway>(m_harness->engine());
+
+    // The same paid API over HTTPS, with a certificate of its own the proxy is told to trust.
+    auto apiCertificate = makeSelfSignedCertificate();
+    QVERIFY(apiCertificate.ok());
+    m_tlsApi = std::make_unique<demo::PaidApiServer>(
+        [this](int64_t amountMsat, const QString& description) {
+            return issueTestInvoice(m_harness->lnd(), amountMsat, description);
+        },
+        SystemClock::instance());
+    m_tlsApi->addDemoEndpoints();
+    QVERIFY(m_tlsApi->http().listenTls(serverTlsConfiguration(apiCertificate.value())));
+    m_apiCert = std::make_unique<QTemporaryFile>();
+    QVERIFY(m_apiCert->open());
+    m_apiCert->write(apiCertificate->certificatePem);
+    m_apiCert->flush();
+    auto ca = proxy::LocalCa::createEphemeral(SystemClock::instance());
+    QVERIFY(ca.ok());
+    m_ca = ca.value();
+    m_caFile = std::make_unique<QTemporaryFile>();
+    QVERIFY(m_caFile->open());
+    m_caFile->write(m_ca->certificatePem());
+    m_caFile->flush();
+
     proxy::ProxySettings settings;
     settings.port = 0;
     settings.headerTimeoutMs = 1000;
+    settings.ca = m_ca;
+    settings.upstreamTls.extraCaPem = apiCertificate->certificatePem;
     m_proxy = std::make_unique<proxy::ProxyServer>(settings, *m_gateway, m_agents);
     QVERIFY2(m_proxy->listen(), qPrintable(m_proxy->errorString()));
 }
@@ -136,6 +178,7 @@ void ProxyTest::init()
 void ProxyTest::cleanup()
 {
     m_proxy.reset();
+    m_tlsApi.reset();
     m_gateway.reset();
     m_harness.reset();
 }
@@ -553,6 +596,121 @@ void ProxyTest::runsOnItsOwnThread()
         cleanEnvironment());
     QVERIFY2(result.exitCode == 0, result.err.constData());
     QVERIFY(result.out.contains("Alan Kay"));
+}
+
+void ProxyTest::httpsIsInterceptedAndPaid()
+{
+    const QStringList arguments{QStringLiteral("-sS"),
+                                QStringLiteral("-i"),
+                                QStringLiteral("--cacert"),
+                                m_caFile->fileName(),
+                                QStringLiteral("-x"),
+                                proxyUrl(),
+                                tlsApiUrl(QStringLiteral("/v1/quote"))};
+    auto first = runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment());
+    QVERIFY2(first.exitCode == 0, first.err.constData());
+    QVERIFY2(first.out.startsWith("HTTP/1.1 200 Connection established"), first.out.constData());
+    QVERIFY2(first.out.contains("L402-Wallet-Payment: amount_msat=21000"), first.out.constData());
+    QVERIFY(first.out.contains("Alan Kay"));
+    auto second = runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment());
+    QVERIFY(second.out.contains("Alan Kay"));
+    QVERIFY(!second.out.contains("L402-Wallet-Payment"));
+    QCOMPARE(m_tlsApi->challengesIssued(), 1);
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+}
+
+void ProxyTest::interceptedHttpsForPythonAndNode()
+{
+    QProcessEnvironment environment = cleanEnvironment();
+    environment.insert(QStringLiteral("HTTPS_PROXY"), proxyUrl());
+    environment.insert(QStringLiteral("https_proxy"), proxyUrl());
+    environment.insert(QStringLiteral("REQUESTS_CA_BUNDLE"), m_caFile->fileName());
+    environment.insert(QStringLiteral("NODE_EXTRA_CA_CERTS"), m_caFile->fileName());
+    environment.insert(QStringLiteral("NODE_PATH"),
+                       QStringLiteral(L402_CROSSCHECK_DIR "/node_modules"));
+    const QString requests = QStringLiteral(
+        "import requests, sys\n"
+        "r = requests.get(sys.argv[1])\n"
+        "print(r.status_code, 'L402-Wallet-Payment' in r.headers, 'Alan Kay' in r.text)\n");
+    auto python = runProgramServingEvents(
+        QStringLiteral("/usr/bin/python3"),
+        {QStringLiteral("-c"), requests, tlsApiUrl(QStringLiteral("/v1/quote"))}, environment);
+    QVERIFY2(python.exitCode == 0, python.err.constData());
+    QCOMPARE(python.out, QByteArray("200 True True\n"));
+    const QString node = QStringLiteral(
+        "const { EnvHttpProxyAgent, setGlobalDispatcher, fetch } = require('undici');\n"
+        "setGlobalDispatcher(new EnvHttpProxyAgent());\n"
+        "fetch(process.argv[1]).then(async (r) => {\n"
+        "  console.log(r.status, r.headers.has('l402-wallet-payment'),\n"
+        "              (await r.text()).includes('Demo City'));\n"
+        "}).catch((e) => { console.error(e); process.exit(1); });\n");
+    auto viaNode = runProgramServingEvents(
+        QStringLiteral(NODE_EXECUTABLE),
+        {QStringLiteral("-e"), node, tlsApiUrl(QStringLiteral("/v1/weather"))}, environment);
+    QVERIFY2(viaNode.exitCode == 0, viaNode.err.constData());
+    QCOMPARE(viaNode.out, QByteArray("200 true true\n"));
+}
+
+void ProxyTest::bypassedHostsStayBlind()
+{
+    m_proxy.reset();
+    proxy::ProxySettings settings;
+    settings.port = 0;
+    settings.ca = m_ca;
+    settings.bypassHosts = {QStringLiteral("127.0.0.1")};
+    m_proxy = std::make_unique<proxy::ProxyServer>(settings, *m_gateway, m_agents);
+    QVERIFY(m_proxy->listen());
+    // The client sees the origin's own certificate (it trusts only that one), and the 402
+    // passes through unpaid: the wallet cannot read a blind tunnel.
+    auto result = runProgramServingEvents(
+        QStringLiteral("curl"),
+        {QStringLiteral("-sS"), QStringLiteral("-o"), QStringLiteral("/dev/null"),
+         QStringLiteral("-w"), QStringLiteral("%{http_code}"), QStringLiteral("--cacert"),
+         m_apiCert->fileName(), QStringLiteral("-x"), proxyUrl(),
+         tlsApiUrl(QStringLiteral("/v1/quote"))},
+        cleanEnvironment());
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QCOMPARE(result.out, QByteArray("402"));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 0);
+}
+
+void ProxyTest::clientsThatDoNotTrustTheCaGetNothing()
+{
+    auto result = runProgramServingEvents(QStringLiteral("curl"),
+                                          {QStringLiteral("-sS"), QStringLiteral("--cacert"),
+                                           m_apiCert->fileName(), QStringLiteral("-x"), proxyUrl(),
+                                           tlsApiUrl(QStringLiteral("/v1/quote"))},
+                                          cleanEnvironment());
+    QVERIFY(result.exitCode != 0); // certificate problem: the client refuses, nothing is paid
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 0);
+    QVERIFY(QTest::qWaitFor([&] { return m_proxy->openConnections() == 0; }, 5000));
+}
+
+void ProxyTest::leafCertificatesAreShapedLikeMitmproxys()
+{
+    auto leaf = m_ca->leafFor(QStringLiteral("api.example.com"));
+    QVERIFY(leaf.ok());
+    const QSslCertificate& certificate = leaf->certificate;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QVERIFY(certificate.effectiveDate() <= now.addDays(-1)); // back-dated
+    QVERIFY(certificate.expiryDate() <= now.addDays(proxy::LocalCa::kLeafValidityDays));
+    QVERIFY(certificate.expiryDate() > now.addDays(100));
+    QCOMPARE(certificate.subjectAlternativeNames().values(QSsl::DnsEntry),
+             QStringList{QStringLiteral("api.example.com")});
+    QCOMPARE(certificate.issuerDisplayName(), m_ca->certificate().subjectDisplayName());
+    bool authorityKeyId = false;
+    for (const QSslCertificateExtension& extension : certificate.extensions()) {
+        authorityKeyId =
+            authorityKeyId || extension.name() == QLatin1String("authorityKeyIdentifier");
+    }
+    QVERIFY(authorityKeyId);
+    // (That a client trusting the CA accepts it is what httpsIsInterceptedAndPaid shows.)
+    // IP addresses go into the SAN as addresses; leaves are cached per host.
+    auto address = m_ca->leafFor(QStringLiteral("127.0.0.1"));
+    QVERIFY(address.ok());
+    QCOMPARE(address->certificate.subjectAlternativeNames().values(QSsl::IpAddressEntry),
+             QStringList{QStringLiteral("127.0.0.1")});
+    QCOMPARE(m_ca->leafFor(QStringLiteral("api.example.com"))->certificate, certificate);
 }
 
 QTEST_GUILESS_MAIN(ProxyTest)
