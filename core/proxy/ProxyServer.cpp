@@ -2,6 +2,7 @@
 
 #include "core/crypto/Digest.h"
 #include "core/policy/Agents.h"
+#include "core/proxy/RequestParser.h"
 #include "core/util/Logging.h"
 
 #include <QJsonDocument>
@@ -11,8 +12,6 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
-
-#include <http_parser.h>
 
 #include <algorithm>
 
@@ -137,23 +136,6 @@ bool isHopByHop(QByteArrayView name)
     return false;
 }
 
-// RFC 9110 §5.6.2 token: what a field name must be. http-parser as Debian builds it is lenient
-// here, and a name with a space is a classic smuggling vector between two parsers.
-bool isToken(QByteArrayView name)
-{
-    if (name.isEmpty()) {
-        return false;
-    }
-    for (const char ch : name) {
-        const bool alnum =
-            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-        if (!alnum && !QByteArrayView("!#$%&'*+-.^_`|~").contains(ch)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool isWalletHeader(QByteArrayView name)
 {
     return name.size() >= 12 && equalsIgnoringCase(name.first(12), "l402-wallet-");
@@ -235,19 +217,8 @@ private:
     enum class State { ReadingHead, ReadingBody, Handling, TunnelDecide, Tunnel, Closing };
     enum class Route { Forward, Gateway, Local };
 
-    // http-parser callbacks.
-    static int onMessageBegin(http_parser* parser);
-    static int onUrl(http_parser* parser, const char* at, size_t length);
-    static int onHeaderField(http_parser* parser, const char* at, size_t length);
-    static int onHeaderValue(http_parser* parser, const char* at, size_t length);
-    static int onHeadersComplete(http_parser* parser);
-    static int onBody(http_parser* parser, const char* at, size_t length);
-    static int onMessageComplete(http_parser* parser);
-    static const http_parser_settings& parserSettings();
-
     void readClient();
     void feed();
-    bool headersComplete();
     void handleRequest();
     void startUpstream(const std::optional<payments::Credential>& credential);
     void upstreamHead(int status, const QByteArray& reason, const HeaderList& headers);
@@ -265,19 +236,15 @@ private:
 
     ProxyServer& m_server;
     QTcpSocket* m_socket;
-    http_parser m_parser{};
+    RequestParser m_parser;
     QByteArray m_input; // received, not yet parsed (while a request is being handled)
     State m_state = State::ReadingHead;
     QTimer m_timer; // head timeout, then idle timeout
-    bool m_error = false;
-    QString m_errorCode;
 
     // The request being read or handled.
     QByteArray m_method;
     QByteArray m_target;
     HeaderList m_headers;
-    bool m_lastWasValue = false;
-    qsizetype m_headerBytes = 0;
     QByteArray m_body;
     bool m_keepAlive = true;
     int m_httpMinor = 1;
@@ -312,34 +279,17 @@ private:
     void intercept();
 };
 
-const http_parser_settings& ProxyConnection::parserSettings()
-{
-    static const http_parser_settings settings = [] {
-        http_parser_settings s{};
-        s.on_message_begin = &ProxyConnection::onMessageBegin;
-        s.on_url = &ProxyConnection::onUrl;
-        s.on_header_field = &ProxyConnection::onHeaderField;
-        s.on_header_value = &ProxyConnection::onHeaderValue;
-        s.on_headers_complete = &ProxyConnection::onHeadersComplete;
-        s.on_body = &ProxyConnection::onBody;
-        s.on_message_complete = &ProxyConnection::onMessageComplete;
-        return s;
-    }();
-    return settings;
-}
-
 ProxyConnection::ProxyConnection(ProxyServer& server, QTcpSocket* socket)
     : QObject(&server)
     , m_server(server)
     , m_socket(socket)
+    , m_parser(RequestParser::Limits{kMaxRequestTargetBytes, kMaxHeaderBytes, kMaxHeaderFields,
+                                     server.m_settings.maxReplayBodyBytes})
 {
     m_socket->setParent(this);
-    http_parser_init(&m_parser, HTTP_REQUEST);
-    m_parser.data = this;
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] {
-        if (m_state == State::ReadingHead &&
-            (!m_method.isEmpty() || !m_input.isEmpty() || m_parser.nread > 0)) {
+        if (m_state == State::ReadingHead && (m_parser.started() || !m_input.isEmpty())) {
             sendError(QStringLiteral("request_timeout"),
                       QStringLiteral("The request did not arrive in time."));
             closeSoon();
@@ -396,191 +346,53 @@ void ProxyConnection::readClient()
 
 void ProxyConnection::feed()
 {
-    while (!m_input.isEmpty() && (m_state == State::ReadingHead || m_state == State::ReadingBody)) {
-        const size_t parsed = http_parser_execute(&m_parser, &parserSettings(), m_input.constData(),
-                                                  static_cast<size_t>(m_input.size()));
-        const auto error = HTTP_PARSER_ERRNO(&m_parser);
-        if (error == HPE_PAUSED) {
-            // One whole request: the rest waits for its turn (pipelining).
-            m_input.remove(0, static_cast<qsizetype>(parsed));
-            return;
-        }
-        if (error != HPE_OK || m_error) {
-            m_input.clear();
-            if (m_state != State::Closing) {
-                const QString code =
-                    m_errorCode.isEmpty() ? QStringLiteral("bad_request") : m_errorCode;
-                sendError(code, code == QLatin1String("headers_too_large")
-                                    ? QStringLiteral("The request's header fields are too large.")
-                                : code == QLatin1String("body_too_large_to_replay")
-                                    ? QStringLiteral("The request body is larger than the %1 MiB "
-                                                     "the wallet keeps to replay a request after "
-                                                     "paying.")
-                                          .arg(m_server.m_settings.maxReplayBodyBytes / 1048576)
-                                : code == QLatin1String("unsupported_version")
-                                    ? QStringLiteral("The proxy speaks HTTP/1.0 and HTTP/1.1.")
-                                    : QStringLiteral("The request is not valid HTTP/1.1 (%1).")
-                                          .arg(QString::fromLatin1(http_errno_name(error))));
-                closeSoon();
+    while (m_state == State::ReadingHead || m_state == State::ReadingBody) {
+        const bool wasStarted = m_parser.started();
+        const RequestParser::Status status = m_parser.feed(m_input);
+        if (status == RequestParser::Status::NeedMore) {
+            if (!wasStarted && m_parser.started()) {
+                // Idle no more: the request must now arrive within the head timeout.
+                m_timer.start(m_server.m_settings.headerTimeoutMs);
             }
             return;
         }
-        if (m_parser.upgrade) {
-            // CONNECT: what follows the head belongs to the tunnel.
-            m_input.remove(0, static_cast<qsizetype>(parsed));
+        if (status == RequestParser::Status::Error) {
+            m_input.clear();
+            const QString code = m_parser.errorCode();
+            m_keepAlive = false;
+            sendError(code, code == QLatin1String("headers_too_large")
+                                ? QStringLiteral("The request's header fields are too large.")
+                            : code == QLatin1String("body_too_large_to_replay")
+                                ? QStringLiteral("The request body is larger than the %1 MiB the "
+                                                 "wallet keeps to replay a request after paying.")
+                                      .arg(m_server.m_settings.maxReplayBodyBytes / 1048576)
+                            : code == QLatin1String("unsupported_version")
+                                ? QStringLiteral("The proxy speaks HTTP/1.0 and HTTP/1.1.")
+                                : QStringLiteral("The request is not valid HTTP/1.1 (%1).")
+                                      .arg(m_parser.errorDetail()));
+            closeSoon();
             return;
         }
-        m_input.remove(0, static_cast<qsizetype>(parsed));
+        // A whole request: taken over for handling, one at a time.
+        const RequestParser::Request& request = m_parser.request();
+        m_method = request.method;
+        m_target = request.target;
+        m_headers = request.headers;
+        m_body = request.body;
+        m_httpMinor = request.httpMinor;
+        m_keepAlive = request.keepAlive;
+        m_payment.reset();
+        m_rounds = 0;
+        m_sentTokenId = 0;
+        m_headSent = false;
+        m_buffering402 = false;
+        m_challenges.clear();
+        m_state = State::Handling;
+        m_timer.stop();
+        QMetaObject::invokeMethod(
+            this, [this] { handleRequest(); }, Qt::QueuedConnection);
+        return;
     }
-}
-
-int ProxyConnection::onMessageBegin(http_parser* parser)
-{
-    auto* self = static_cast<ProxyConnection*>(parser->data);
-    self->m_method.clear();
-    self->m_target.clear();
-    self->m_headers.clear();
-    self->m_body.clear();
-    self->m_headerBytes = 0;
-    self->m_lastWasValue = false;
-    self->m_payment.reset();
-    self->m_rounds = 0;
-    self->m_sentTokenId = 0;
-    self->m_headSent = false;
-    self->m_buffering402 = false;
-    self->m_challenges.clear();
-    self->m_state = State::ReadingHead;
-    self->m_timer.start(self->m_server.m_settings.headerTimeoutMs);
-    return 0;
-}
-
-int ProxyConnection::onUrl(http_parser* parser, const char* at, size_t length)
-{
-    auto* self = static_cast<ProxyConnection*>(parser->data);
-    self->m_target.append(at, static_cast<qsizetype>(length));
-    if (self->m_target.size() > kMaxRequestTargetBytes) {
-        self->m_errorCode = QStringLiteral("headers_too_large");
-        self->m_error = true;
-        return 1;
-    }
-    return 0;
-}
-
-int ProxyConnection::onHeaderField(http_parser* parser, const char* at, size_t length)
-{
-    auto* self = static_cast<ProxyConnection*>(parser->data);
-    self->m_headerBytes += static_cast<qsizetype>(length);
-    if (self->m_lastWasValue || self->m_headers.isEmpty()) {
-        if (self->m_headers.size() >= kMaxHeaderFields) {
-            self->m_errorCode = QStringLiteral("headers_too_large");
-            self->m_error = true;
-            return 1;
-        }
-        self->m_headers.emplaceBack();
-    }
-    self->m_headers.last().first.append(at, static_cast<qsizetype>(length));
-    self->m_lastWasValue = false;
-    if (self->m_headerBytes > kMaxHeaderBytes) {
-        self->m_errorCode = QStringLiteral("headers_too_large");
-        self->m_error = true;
-        return 1;
-    }
-    return 0;
-}
-
-int ProxyConnection::onHeaderValue(http_parser* parser, const char* at, size_t length)
-{
-    auto* self = static_cast<ProxyConnection*>(parser->data);
-    self->m_headerBytes += static_cast<qsizetype>(length);
-    self->m_headers.last().second.append(at, static_cast<qsizetype>(length));
-    self->m_lastWasValue = true;
-    if (self->m_headerBytes > kMaxHeaderBytes) {
-        self->m_errorCode = QStringLiteral("headers_too_large");
-        self->m_error = true;
-        return 1;
-    }
-    return 0;
-}
-
-int ProxyConnection::onHeadersComplete(http_parser* parser)
-{
-    auto* self = static_cast<ProxyConnection*>(parser->data);
-    self->m_method = http_method_str(static_cast<http_method>(parser->method));
-    self->m_httpMinor = parser->http_minor;
-    self->m_keepAlive = http_should_keep_alive(parser) != 0;
-    for (auto& [name, value] : self->m_headers) {
-        value = value.trimmed();
-    }
-    if (!self->headersComplete()) {
-        self->m_error = true;
-        return -1;
-    }
-    self->m_state = State::ReadingBody;
-    return 0;
-}
-
-bool ProxyConnection::headersComplete()
-{
-    if (m_parser.http_major != 1 || m_parser.http_minor > 1) {
-        m_errorCode = QStringLiteral("unsupported_version");
-        return false;
-    }
-    for (const auto& [name, value] : m_headers) {
-        if (!isToken(name) || value.contains('\0')) {
-            m_errorCode = QStringLiteral("bad_request");
-            return false;
-        }
-    }
-    // Request smuggling defences (RFC 9112 §6.3): one framing only, stated once.
-    const QList<QByteArray> lengths = headerValues("Content-Length");
-    const QList<QByteArray> codings = headerValues("Transfer-Encoding");
-    if (!codings.isEmpty() && !lengths.isEmpty()) {
-        m_errorCode = QStringLiteral("bad_request");
-        return false;
-    }
-    if (lengths.size() > 1 ||
-        (codings.size() == 1 && !equalsIgnoringCase(codings.first(), "chunked")) ||
-        codings.size() > 1) {
-        m_errorCode = QStringLiteral("bad_request");
-        return false;
-    }
-    if (!lengths.isEmpty()) {
-        bool ok = false;
-        const qint64 length = lengths.first().toLongLong(&ok);
-        if (!ok || length < 0) {
-            m_errorCode = QStringLiteral("bad_request");
-            return false;
-        }
-        if (length > m_server.m_settings.maxReplayBodyBytes) {
-            m_errorCode = QStringLiteral("body_too_large_to_replay");
-            return false;
-        }
-    }
-    return true;
-}
-
-int ProxyConnection::onBody(http_parser* parser, const char* at, size_t length)
-{
-    auto* self = static_cast<ProxyConnection*>(parser->data);
-    self->m_body.append(at, static_cast<qsizetype>(length));
-    if (self->m_body.size() > self->m_server.m_settings.maxReplayBodyBytes) {
-        self->m_errorCode = QStringLiteral("body_too_large_to_replay");
-        self->m_error = true;
-        return 1;
-    }
-    return 0;
-}
-
-int ProxyConnection::onMessageComplete(http_parser* parser)
-{
-    auto* self = static_cast<ProxyConnection*>(parser->data);
-    self->m_state = State::Handling;
-    self->m_timer.stop();
-    // One request at a time: pipelined requests wait in m_input until this one is answered.
-    http_parser_pause(parser, 1);
-    QMetaObject::invokeMethod(
-        self, [self] { self->handleRequest(); }, Qt::QueuedConnection);
-    return 0;
 }
 
 QByteArray ProxyConnection::header(QByteArrayView name) const
@@ -967,8 +779,7 @@ void ProxyConnection::decideTunnel()
         (ipv6 ? '[' + m_tunnelHost + ']' : m_tunnelHost) + ':' + QByteArray::number(m_tunnelPort);
     m_tunnelScheme = "http";
     m_tunnelAgent = m_agent;
-    http_parser_init(&m_parser, HTTP_REQUEST);
-    m_parser.data = this;
+    m_parser.reset();
     m_state = State::ReadingHead;
     m_timer.start(m_server.m_settings.headerTimeoutMs);
     feed();
@@ -1000,8 +811,7 @@ void ProxyConnection::intercept()
                             QByteArray::number(m_tunnelPort);
         m_tunnelScheme = "https";
         m_tunnelAgent = m_agent;
-        http_parser_init(&m_parser, HTTP_REQUEST);
-        m_parser.data = this;
+        m_parser.reset();
         m_state = State::ReadingHead;
         m_timer.start(m_server.m_settings.headerTimeoutMs);
         m_input += m_socket->readAll();
@@ -1092,7 +902,7 @@ void ProxyConnection::finishExchange()
     m_method.clear();
     m_origin.reset();
     m_timer.start(m_server.m_settings.idleTimeoutMs);
-    http_parser_pause(&m_parser, 0);
+    m_parser.next();
     if (!m_input.isEmpty()) {
         QMetaObject::invokeMethod(
             this, [this] { feed(); }, Qt::QueuedConnection);
