@@ -2,6 +2,7 @@
 
 #include "app/Commands.h"
 #include "app/WalletSession.h"
+#include "core/control/ControlServer.h"
 #include "core/payments/TokenStore.h"
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
@@ -527,6 +528,111 @@ int runEnv(const GlobalOptions& options)
     return kExitOk;
 }
 
+// approvals, approve ID [--remember ..], deny ID: answered by the running wallet.
+int runApprovals(const GlobalOptions& options)
+{
+    const QStringList& args = options.arguments;
+    QJsonObject request;
+    if (options.command == QLatin1String("approvals")) {
+        if (!args.isEmpty()) {
+            return reportError(options, usage(QStringLiteral("approvals takes no arguments.")),
+                               kExitUsage);
+        }
+        request.insert(QStringLiteral("cmd"), QStringLiteral("approvals"));
+    } else {
+        const bool approve = options.command == QLatin1String("approve");
+        QString remember;
+        QString id;
+        for (qsizetype i = 0; i < args.size(); ++i) {
+            if (approve && args.at(i) == QLatin1String("--remember") && i + 1 < args.size()) {
+                remember = args.at(++i);
+                if (!policy::rememberFromName(remember)) {
+                    return reportError(
+                        options,
+                        usage(QStringLiteral("--remember is once, 1h, session or always.")),
+                        kExitUsage);
+                }
+            } else if (id.isEmpty() && !args.at(i).startsWith(QLatin1String("--"))) {
+                id = args.at(i);
+            } else {
+                return reportError(
+                    options,
+                    usage(QStringLiteral("%1 takes an ID%2.")
+                              .arg(options.command, approve ? QStringLiteral(" [--remember once|1h|"
+                                                                             "session|always]")
+                                                            : QString())),
+                    kExitUsage);
+            }
+        }
+        if (id.isEmpty()) {
+            return reportError(options,
+                               usage(QStringLiteral("%1 needs the ID shown by "
+                                                    "'l402-wallet approvals'.")
+                                         .arg(options.command)),
+                               kExitUsage);
+        }
+        request.insert(QStringLiteral("cmd"), options.command);
+        request.insert(QStringLiteral("id"), id);
+        if (!remember.isEmpty()) {
+            request.insert(QStringLiteral("remember"), remember);
+        }
+    }
+    auto reply = control::controlRequest(resolveDataDir(options), request);
+    if (!reply) {
+        return reportError(options, reply.error(),
+                           reply.error().code == QLatin1String("usage") ? kExitUsage : kExitError);
+    }
+    const QJsonValue result = reply->value(QLatin1String("result"));
+    if (options.command != QLatin1String("approvals")) {
+        const QJsonObject answered = result.toObject();
+        if (options.json) {
+            printJson(answered);
+        } else {
+            printLine(QStringLiteral("%1: %2 to %3.")
+                          .arg(options.command == QLatin1String("approve")
+                                   ? QStringLiteral("Approved")
+                                   : QStringLiteral("Denied"),
+                               sat(answered.value(QLatin1String("amount_msat")).toInteger()),
+                               answered.value(QLatin1String("origin")).toString()));
+        }
+        return kExitOk;
+    }
+    const QJsonArray list = result.toArray();
+    if (options.json) {
+        QJsonArray out;
+        for (const QJsonValue& item : list) {
+            const QJsonObject o = item.toObject();
+            out.append(
+                QJsonObject{{QStringLiteral("id"), o.value(QLatin1String("id"))},
+                            {QStringLiteral("origin"), o.value(QLatin1String("origin"))},
+                            {QStringLiteral("agent"), o.value(QLatin1String("agent"))},
+                            {QStringLiteral("amount_msat"), o.value(QLatin1String("amount_msat"))},
+                            {QStringLiteral("description"), o.value(QLatin1String("description"))},
+                            {QStringLiteral("expires_at"), o.value(QLatin1String("expires_at"))}});
+        }
+        printJson(out);
+    } else if (list.isEmpty()) {
+        printLine(QStringLiteral("No payments are waiting for approval."));
+    } else {
+        const qint64 now = SystemClock::instance().nowSeconds();
+        for (const QJsonValue& item : list) {
+            const QJsonObject o = item.toObject();
+            printLine(QStringLiteral("%1  %2  %3%4  %5  (%6 s left)")
+                          .arg(o.value(QLatin1String("id")).toString(),
+                               sat(o.value(QLatin1String("amount_msat")).toInteger()),
+                               o.value(QLatin1String("origin")).toString(),
+                               o.value(QLatin1String("agent")).toString().isEmpty()
+                                   ? QString()
+                                   : QStringLiteral(" (agent %1)")
+                                         .arg(o.value(QLatin1String("agent")).toString()),
+                               o.value(QLatin1String("description")).toString())
+                          .arg(std::max<qint64>(
+                              0, o.value(QLatin1String("expires_at")).toInteger() - now)));
+        }
+    }
+    return kExitOk;
+}
+
 int runCa(const GlobalOptions& options)
 {
     const QStringList& args = options.arguments;
@@ -562,6 +668,10 @@ int runCa(const GlobalOptions& options)
 
 int runDataCommand(const GlobalOptions& options)
 {
+    if (options.command == QLatin1String("approvals") ||
+        options.command == QLatin1String("approve") || options.command == QLatin1String("deny")) {
+        return runApprovals(options);
+    }
     if (options.command == QLatin1String("ca")) {
         return runCa(options);
     }

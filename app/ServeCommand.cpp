@@ -126,6 +126,11 @@ int runServe(const GlobalOptions& options)
                                    ? QStringLiteral("127.0.0.1 and ::1")
                                    : proxySettings.addresses.first().toString()));
         });
+        QObject::connect(
+            &host, &WalletHost::approvalNeeded, &application,
+            [](const QString& id, const QString& summary) {
+                log::info(QStringLiteral("serve: approval needed: %1 — %2").arg(id, summary));
+            });
         QObject::connect(&host, &WalletHost::demoReady, &application,
                          [](const QString& api, const QString& line) {
                              log::info(QStringLiteral("serve: demo paid API at %1 (simulated "

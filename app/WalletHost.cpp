@@ -2,6 +2,7 @@
 
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
+#include "core/util/Money.h"
 
 #include <QPointer>
 
@@ -48,6 +49,7 @@ WalletHost::WalletHost(Options options, QObject* parent)
 WalletHost::~WalletHost()
 {
     m_proxy.reset(); // stops taking requests before the engine goes
+    m_control.reset();
     m_gateway.reset();
     m_runtime.reset();
     m_demo.reset();
@@ -86,9 +88,30 @@ void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
         return;
     }
     m_runtime = std::move(created.value());
-    // Until the window's approval prompt and the CLI's control socket exist, nobody can
-    // answer: a rule that asks is a deny, and the refusal says so.
-    m_runtime->broker->setAnswerable(false);
+    // Approvals are answered through the control socket (`approvals`, `approve`, `deny`);
+    // without it nobody can answer, and a rule that asks is a deny that says so.
+    m_control = std::make_unique<control::ControlServer>(*m_runtime->broker);
+    if (auto listening = m_control->listen(m_wallet->dataDir()); listening) {
+        m_runtime->broker->setAnswerable(true);
+    } else {
+        m_runtime->broker->setAnswerable(false);
+        Q_EMIT warning(listening.error().message);
+        m_control.reset();
+    }
+    connect(m_runtime->broker.get(), &policy::ApprovalBroker::requested, this,
+            [this](const policy::ApprovalRequest& request) {
+                Q_EMIT approvalNeeded(
+                    request.id,
+                    QStringLiteral("%1 to %2%3 (%4); answer with 'l402-wallet approve %5' or "
+                                   "'l402-wallet deny %5' within %6 s")
+                        .arg(formatMsatAsSat(static_cast<uint64_t>(request.amountMsat)),
+                             request.origin,
+                             request.agent.isEmpty()
+                                 ? QString()
+                                 : QStringLiteral(" for agent %1").arg(request.agent),
+                             request.budgetImpact, request.id)
+                        .arg(request.createdAt.secsTo(request.expiresAt)));
+            });
     if (auto credentials =
             policy::AgentBook(m_wallet->database(), SystemClock::instance()).credentials()) {
         m_agents.replace(credentials.value());

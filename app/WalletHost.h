@@ -2,6 +2,7 @@
 
 #include "app/DemoWorld.h"
 #include "app/WalletRuntime.h"
+#include "core/control/ControlServer.h"
 #include "core/proxy/ProxyServer.h"
 #include "core/store/SecretStore.h"
 #include "core/store/WalletStore.h"
@@ -38,6 +39,8 @@ Q_SIGNALS:
     void warning(const QString& message);
     void demoReady(const QString& apiUrl, const QString& tryLine);
     void proxyListening(quint16 port);
+    // A payment waits for someone to approve it (serve logs this for the CLI's user).
+    void approvalNeeded(const QString& id, const QString& summary);
 
 private:
     void onUnlocked(std::unique_ptr<store::WalletStore> wallet);
@@ -53,6 +56,7 @@ private:
     std::unique_ptr<proxy::EngineGateway> m_gateway;
     proxy::AgentDirectory m_agents;
     std::unique_ptr<proxy::ProxyThread> m_proxy;
+    std::unique_ptr<control::ControlServer> m_control;
     quint16 m_proxyPort = 0;
     QString m_demoSecret;
 };

@@ -56,7 +56,9 @@ int main(int argc, char** argv)
     }
     if (options.command == QLatin1String("history") || options.command == QLatin1String("tokens") ||
         options.command == QLatin1String("budget") || options.command == QLatin1String("agent") ||
-        options.command == QLatin1String("env") || options.command == QLatin1String("ca")) {
+        options.command == QLatin1String("env") || options.command == QLatin1String("ca") ||
+        options.command == QLatin1String("approvals") ||
+        options.command == QLatin1String("approve") || options.command == QLatin1String("deny")) {
         return runDataCommand(options);
     }
     if (options.command == QLatin1String("serve")) {
