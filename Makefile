@@ -68,6 +68,7 @@ fuzz: deps
 	done
 
 bench: deps
+	./installers/install-bench-deps.sh
 	cmake -S . -B $(BUILD_ROOT)/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DL402_BUILD_TESTS=ON
 	cmake --build $(BUILD_ROOT)/bench -j $(JOBS) --target benchmarks
 	@for bench in $$(cat $(BUILD_ROOT)/bench/tests/bench/benchmarks.txt); do \
