@@ -198,6 +198,7 @@ QList<Token> PaymentEngine::activeTokens(const QString& origin)
             return cached.value();
         }
     }
+    const bool reload = cached != m_originTokens.constEnd();
     policy::UsageNeutralWrite neutral(m_budgets);
     auto tokens = m_tokens.activeForOrigin(origin); // marks expired ones
     if (!tokens) {
@@ -205,7 +206,23 @@ QList<Token> PaymentEngine::activeTokens(const QString& origin)
         return {};
     }
     m_originTokens.insert(origin, tokens.value());
+    if (reload && m_tokenListener) {
+        m_tokenListener(origin); // some expired
+    }
     return tokens.value();
+}
+
+QList<Token> PaymentEngine::activeTokensFor(const policy::Origin& origin)
+{
+    return activeTokens(origin.toString());
+}
+
+void PaymentEngine::tokensChanged(const QString& origin)
+{
+    m_originTokens.remove(origin);
+    if (m_tokenListener) {
+        m_tokenListener(origin);
+    }
 }
 
 namespace {
@@ -280,7 +297,7 @@ void PaymentEngine::handlePaymentRequired(const RequestContext& context,
                 if (auto marked = m_tokens.markRejected(token.id); !marked) {
                     log::warning(marked.error().message);
                 }
-                m_originTokens.remove(originKey);
+                tokensChanged(originKey);
             }
         }
         if (context.sentTokenId != 0 && services.isEmpty()) {
@@ -289,7 +306,7 @@ void PaymentEngine::handlePaymentRequired(const RequestContext& context,
             if (auto marked = m_tokens.markRejected(context.sentTokenId); !marked) {
                 log::warning(marked.error().message);
             }
-            m_originTokens.remove(originKey);
+            tokensChanged(originKey);
         }
         key = originKey + u'|' + services.join(u',');
     } else if (const auto* mpp = std::get_if<protocol::PaymentChallenge>(&preferred)) {
@@ -742,7 +759,7 @@ Result<Credential> PaymentEngine::completeSuccess(int64_t paymentId, const QByte
     m_budgets.adjustUsage(payment.origin, payment.agent, found.value()->createdAt,
                           feeMsat - payment.feeLimitMsat);
     if (token.id) {
-        m_originTokens.remove(token.origin);
+        tokensChanged(token.origin);
         credential.headerValue = token.authorizationValue();
         credential.tokenId = token.id;
     }

@@ -118,6 +118,15 @@ public:
     void handlePaymentRequired(const RequestContext& context,
                                const QList<QByteArray>& wwwAuthenticate, Done done);
 
+    // The origin's active tokens, newest first (what cachedCredential chooses from).
+    QList<Token> activeTokensFor(const policy::Origin& origin);
+    // Called on the engine's thread whenever an origin's tokens change (bought, rejected,
+    // expired), so a copy kept elsewhere (the proxy's, see EngineGateway) can be dropped.
+    void setTokenListener(std::function<void(const QString& origin)> listener)
+    {
+        m_tokenListener = std::move(listener);
+    }
+
     // Looks up every unresolved payment now (also runs on a timer).
     void reconcileNow();
 
@@ -177,6 +186,8 @@ private:
     // Active tokens per origin, newest first: an in-memory copy of the store, dropped on
     // every change, so the cached-token path costs no database read.
     QList<Token> activeTokens(const QString& origin);
+    void tokensChanged(const QString& origin);
+    std::function<void(const QString&)> m_tokenListener;
     QHash<QString, QList<Token>> m_originTokens;
     QHash<QString, int64_t> m_pathTokens; // origin + path -> token id that path takes
     std::optional<protocol::Network> m_nodeNetwork;

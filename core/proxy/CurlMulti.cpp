@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QPointer>
 #include <QSocketNotifier>
+#include <QTemporaryFile>
 
 #include <curl/curl.h>
 
@@ -60,10 +61,21 @@ CurlMulti::CurlMulti(UpstreamTls tls, QObject* parent)
     curl_multi_setopt(m_multi, CURLMOPT_TIMERFUNCTION, &CurlMulti::onTimer);
     curl_multi_setopt(m_multi, CURLMOPT_TIMERDATA, this);
     curl_multi_setopt(m_multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+    // Keep idle upstream connections for reuse: the default cache (4 per running transfer)
+    // drops them under bursty load, and every TLS reconnect costs a handshake.
+    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 512L);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] { socketAction(CURL_SOCKET_TIMEOUT, 0); });
     if (!tls.extraCaPem.isEmpty()) {
-        m_caBundle = systemCaBundle() + '\n' + tls.extraCaPem;
+        // A file, not CURLOPT_CAINFO_BLOB: libcurl caches the parsed store of a CA file
+        // across connections (CURLOPT_CA_CACHE_TIMEOUT) but parses a blob on every handshake.
+        // Certificates only: nothing secret is written.
+        m_caFile = std::make_unique<QTemporaryFile>();
+        if (m_caFile->open()) {
+            m_caFile->write(systemCaBundle() + '\n' + tls.extraCaPem);
+            m_caFile->flush();
+            m_caPath = QFile::encodeName(m_caFile->fileName());
+        }
     }
 }
 
@@ -103,9 +115,8 @@ CurlMulti::TransferId CurlMulti::start(const UpstreamRequest& request, UpstreamS
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlMulti::onWrite);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
-    if (!m_caBundle.isEmpty()) {
-        curl_blob blob{m_caBundle.data(), static_cast<size_t>(m_caBundle.size()), CURL_BLOB_NOCOPY};
-        curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
+    if (!m_caPath.isEmpty()) {
+        curl_easy_setopt(easy, CURLOPT_CAINFO, m_caPath.constData());
     }
     if (request.method == "HEAD") {
         curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);

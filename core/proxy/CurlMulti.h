@@ -15,6 +15,7 @@ typedef void CURL;
 struct curl_slist;
 
 class QSocketNotifier;
+class QTemporaryFile;
 
 namespace l402::proxy {
 
@@ -77,7 +78,8 @@ private:
     QHash<int, Watch*> m_watches;
     QHash<TransferId, Transfer*> m_transfers;
     TransferId m_nextId = 1;
-    QByteArray m_caBundle; // system CAs + extra, for CURLOPT_CAINFO_BLOB
+    std::unique_ptr<QTemporaryFile> m_caFile; // system CAs + extra, for CURLOPT_CAINFO
+    QByteArray m_caPath;
 };
 
 } // namespace l402::proxy

@@ -20,10 +20,74 @@ namespace l402::proxy {
 // ---------------------------------------------------------------------------------------
 // Cross-thread plumbing.
 
+EngineGateway::EngineGateway(payments::PaymentEngine& engine)
+    : m_engine(&engine)
+{
+    engine.setTokenListener([this](const QString& origin) {
+        QWriteLocker locker(&m_lock);
+        m_snapshots.remove(origin);
+    });
+}
+
+EngineGateway::~EngineGateway()
+{
+    if (m_engine) {
+        m_engine->setTokenListener({});
+    }
+}
+
+std::optional<std::optional<payments::Credential>>
+EngineGateway::fromSnapshot(const QString& origin, const QString& path) const
+{
+    QReadLocker locker(&m_lock);
+    const auto found = m_snapshots.constFind(origin);
+    if (found == m_snapshots.constEnd()) {
+        return std::nullopt;
+    }
+    const int64_t now = SystemClock::instance().nowSeconds();
+    const auto usable = [now](const payments::Token& token) {
+        return !token.expiresAt || *token.expiresAt > now;
+    };
+    const int64_t forPath = found->paths.value(path);
+    const payments::Token* chosen = nullptr;
+    for (const payments::Token& token : found->tokens) {
+        if (!usable(token)) {
+            return std::nullopt; // the engine marks it expired and finds the next
+        }
+        if (token.id == forPath || (!chosen && !forPath)) {
+            chosen = &token;
+        }
+    }
+    if (!chosen && !found->tokens.isEmpty()) {
+        chosen = &found->tokens.first();
+    }
+    if (!chosen) {
+        return std::optional<payments::Credential>();
+    }
+    payments::Credential credential;
+    credential.headerValue = chosen->authorizationValue();
+    credential.tokenId = chosen->id;
+    return std::optional(credential);
+}
+
+void EngineGateway::remember(const QString& origin, const QString& path, int64_t tokenId)
+{
+    QWriteLocker locker(&m_lock);
+    const auto found = m_snapshots.find(origin);
+    if (found != m_snapshots.end()) {
+        found->paths.insert(path, tokenId);
+    }
+}
+
 void EngineGateway::credentialFor(const policy::Origin& origin, const QString& path,
                                   QObject* context,
                                   std::function<void(std::optional<payments::Credential>)> done)
 {
+    const QString key = origin.toString();
+    if (auto cached = fromSnapshot(key, path)) {
+        done(*cached);
+        return;
+    }
     QPointer<QObject> receiver(context);
     QPointer<payments::PaymentEngine> engine = m_engine;
     if (!engine) {
@@ -31,8 +95,20 @@ void EngineGateway::credentialFor(const policy::Origin& origin, const QString& p
     }
     QMetaObject::invokeMethod(
         engine.data(),
-        [engine, origin, path, receiver, done = std::move(done)] {
-            auto credential = engine ? engine->cachedCredential(origin, path) : std::nullopt;
+        [this, engine, origin, key, path, receiver, done = std::move(done)] {
+            if (!engine) {
+                return;
+            }
+            auto credential = engine->cachedCredential(origin, path);
+            {
+                // The copy the next requests are answered from.
+                QWriteLocker locker(&m_lock);
+                Snapshot& snapshot = m_snapshots[key];
+                snapshot.tokens = engine->activeTokensFor(origin);
+                if (credential) {
+                    snapshot.paths.insert(path, credential->tokenId);
+                }
+            }
             if (receiver) {
                 QMetaObject::invokeMethod(
                     receiver.data(),
@@ -58,7 +134,7 @@ void EngineGateway::paymentRequired(const payments::RequestContext& request,
     }
     QMetaObject::invokeMethod(
         engine.data(),
-        [engine, request, wwwAuthenticate, receiver, done = std::move(done)] {
+        [this, engine, request, wwwAuthenticate, receiver, done = std::move(done)] {
             if (!engine) {
                 return;
             }

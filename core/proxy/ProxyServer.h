@@ -63,14 +63,15 @@ public:
                                  std::function<void(Result<payments::Credential>)> done) = 0;
 };
 
-// The payment engine seen from another thread: every call is queued to the engine's thread
-// and its result queued back.
+// The payment engine seen from another thread: calls are queued to the engine's thread and
+// their results queued back. The cached-token path, taken by every request to a site already
+// paid for, is answered on the caller's thread from a copy of the origin's tokens that the
+// engine invalidates whenever they change: no thread hop per request.
 class EngineGateway final : public PaymentGateway {
 public:
-    explicit EngineGateway(payments::PaymentEngine& engine)
-        : m_engine(&engine)
-    {
-    }
+    // Construct and destroy on the engine's thread.
+    explicit EngineGateway(payments::PaymentEngine& engine);
+    ~EngineGateway() override;
     void credentialFor(const policy::Origin& origin, const QString& path, QObject* context,
                        std::function<void(std::optional<payments::Credential>)> done) override;
     void paymentRequired(const payments::RequestContext& request,
@@ -78,7 +79,18 @@ public:
                          std::function<void(Result<payments::Credential>)> done) override;
 
 private:
+    struct Snapshot {
+        QList<payments::Token> tokens;
+        QHash<QString, int64_t> paths; // path -> token id that path takes
+    };
+    // Under m_lock: the answer from the copy, or nothing when the engine must be asked.
+    std::optional<std::optional<payments::Credential>> fromSnapshot(const QString& origin,
+                                                                    const QString& path) const;
+    void remember(const QString& origin, const QString& path, int64_t tokenId);
+
     QPointer<payments::PaymentEngine> m_engine;
+    mutable QReadWriteLock m_lock;
+    QHash<QString, Snapshot> m_snapshots;
 };
 
 // Agent credentials as the proxy threads see them: a snapshot the wallet replaces whenever

@@ -18,6 +18,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QProcess>
 #include <QSslSocket>
@@ -25,6 +26,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <algorithm>
 #include <cstdio>
@@ -92,7 +94,10 @@ public:
     {
         m_socket.setPeerVerifyMode(QSslSocket::VerifyNone);
         connect(&m_socket, &QSslSocket::connected, this, [this] {
-            if (m_route.connectTarget.isEmpty()) {
+            if (m_route.connectTarget == "tls") { // TLS straight to the origin
+                m_tunnelUp = true;
+                m_socket.startClientEncryption();
+            } else if (m_route.connectTarget.isEmpty()) {
                 send();
             } else {
                 m_socket.write("CONNECT " + m_route.connectTarget + " HTTP/1.1\r\nHost: " +
@@ -102,12 +107,24 @@ public:
         connect(&m_socket, &QSslSocket::encrypted, this, [this] { send(); });
         connect(&m_socket, &QSslSocket::readyRead, this, [this] { read(); });
         connect(&m_socket, &QSslSocket::errorOccurred, this, [this] {
-            if (m_running) {
+            if (m_running && m_socket.error() != QAbstractSocket::RemoteHostClosedError) {
                 ++m_errors;
             }
         });
-        m_socket.connectToHost(QHostAddress::LocalHost, m_route.port);
+        // A proxy that closes after each response (tinyproxy): reconnect and go on; every
+        // new connection is part of its cost.
+        connect(&m_socket, &QSslSocket::disconnected, this, [this] {
+            if (m_running) {
+                m_buffer.clear();
+                m_tunnelUp = false;
+                QMetaObject::invokeMethod(
+                    this, [this] { open(); }, Qt::QueuedConnection);
+            }
+        });
+        open();
     }
+
+    void open() { m_socket.connectToHost(QHostAddress::LocalHost, m_route.port); }
 
 private:
     void send()
@@ -172,6 +189,15 @@ struct Measure {
     int errors = 0;
 };
 
+// Runs the event loop for `ms` without the 10 ms naps of QTest::qWait: the engine and the load
+// connections live on this thread and must be served at once.
+void spin(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
 double percentile(std::vector<double> values, double p)
 {
     if (values.empty()) {
@@ -192,12 +218,12 @@ Measure run(const Route& route, int connections, int milliseconds, bool latency)
         load.push_back(std::make_unique<LoadConnection>(route, latency ? &latencies : nullptr, done,
                                                         errors, running));
     }
-    QTest::qWait(300); // connect, handshake, first requests
+    spin(300); // connect, handshake, first requests
     const int startDone = done;
     latencies.clear();
     QElapsedTimer timer;
     timer.start();
-    QTest::qWait(milliseconds);
+    spin(milliseconds);
     const double seconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
     Measure measure;
     measure.rate = (done - startDone) / seconds;
@@ -206,7 +232,7 @@ Measure run(const Route& route, int connections, int milliseconds, bool latency)
     measure.errors = errors;
     running = false;
     load.clear();
-    QTest::qWait(100);
+    spin(100);
     return measure;
 }
 
@@ -299,8 +325,9 @@ int main(int argc, char** argv)
     {
         QFile conf(dir.filePath(QStringLiteral("tinyproxy.conf")));
         conf.open(QIODevice::WriteOnly);
-        conf.write(QStringLiteral("Port %1\nListen 127.0.0.1\nTimeout 600\nMaxClients 1024\n"
-                                  "Allow 127.0.0.1\nDisableViaHeader Yes\nLogLevel Critical\n")
+        conf.write(QStringLiteral("User nobody\nGroup nogroup\nPort %1\nListen 127.0.0.1\n"
+                                  "Timeout 600\nMaxClients 1024\nAllow 127.0.0.1\n"
+                                  "DisableViaHeader Yes\nLogLevel Critical\n")
                        .arg(tiny)
                        .toUtf8());
     }
@@ -395,6 +422,9 @@ int main(int argc, char** argv)
 
     std::printf("HTTPS through interception, %d connections, %d s each; origin nginx (TLS)\n",
                 connections, seconds);
+    const Measure directTls = run({originTls, "/x", {}, "tls", {}}, connections, ms, false);
+    std::printf("  %-44s %9.0f req/s (errors %d)\n", "direct to nginx (TLS)", directTls.rate,
+                directTls.errors);
     const Measure walletTls = run({ours, "/x", {}, tlsTarget, auth}, connections, ms, false);
     const Measure mitmTls = run({mitm, "/x", {}, tlsTarget, {}}, connections, ms, false);
     std::printf("  %-44s %9.0f req/s (errors %d)\n", "l402-wallet proxy (MITM)", walletTls.rate,
@@ -402,28 +432,47 @@ int main(int argc, char** argv)
     std::printf("  %-44s %9.0f req/s (errors %d)\n", "mitmproxy (mitmdump)", mitmTls.rate,
                 mitmTls.errors);
     std::printf("  wallet / mitmproxy = %.2f\n", walletTls.rate / std::max(1.0, mitmTls.rate));
+    const Measure walletTlsLatency = run({ours, "/x", {}, tlsTarget, auth}, 1, ms, true);
+    const Measure mitmTlsLatency = run({mitm, "/x", {}, tlsTarget, {}}, 1, ms, true);
+    std::printf("  latency, one connection: wallet p50 %.3f ms p99 %.3f ms; mitmproxy p50 %.3f ms "
+                "p99 %.3f ms\n",
+                walletTlsLatency.p50, walletTlsLatency.p99, mitmTlsLatency.p50, mitmTlsLatency.p99);
 
-    // 1,000 idle connections: what the proxy adds beyond the client sockets' own memory
-    // (measured the same way against nginx, whose memory is in another process).
-    auto idle = [&](quint16 port) {
-        std::vector<std::unique_ptr<QTcpSocket>> sockets;
-        const qint64 before = residentKiB();
-        for (int i = 0; i < 1000; ++i) {
-            auto socket = std::make_unique<QTcpSocket>();
-            socket->connectToHost(QHostAddress::LocalHost, port);
-            sockets.push_back(std::move(socket));
+    // 1,000 idle connections, measured on `l402-wallet serve` in its own process.
+    {
+        const quint16 servePort = freePort();
+        QProcess serve;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("bench"));
+        serve.setProcessEnvironment(environment);
+        serve.setProcessChannelMode(QProcess::ForwardedOutputChannel);
+        serve.start(QStringLiteral(L402_WALLET_EXECUTABLE),
+                    {QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("serve")),
+                     QStringLiteral("--demo"), QStringLiteral("serve"), QStringLiteral("--listen"),
+                     QStringLiteral("127.0.0.1:%1").arg(servePort)});
+        if (serve.waitForStarted(5000) && waitForPort(servePort, 30'000)) {
+            spin(1000);
+            const qint64 idleRss = residentKiB(serve.processId());
+            std::vector<std::unique_ptr<QTcpSocket>> sockets;
+            for (int i = 0; i < 1000; ++i) {
+                auto socket = std::make_unique<QTcpSocket>();
+                socket->connectToHost(QHostAddress::LocalHost, servePort);
+                sockets.push_back(std::move(socket));
+            }
+            spin(2000);
+            const qint64 loadedRss = residentKiB(serve.processId());
+            std::printf(
+                "l402-wallet serve: idle RSS %lld KiB; with 1,000 idle connections %lld KiB "
+                "(%.1f KiB each)\n",
+                idleRss, loadedRss, (loadedRss - idleRss) / 1000.0);
+            sockets.clear();
+            serve.terminate();
+            serve.waitForFinished(10'000);
+        } else {
+            std::printf("l402-wallet serve did not start; no memory figure\n");
         }
-        QTest::qWait(1500);
-        const qint64 after = residentKiB();
-        sockets.clear();
-        QTest::qWait(500);
-        return after - before;
-    };
-    const qint64 clientsOnly = idle(origin);
-    const qint64 withProxy = idle(ours);
-    std::printf("1,000 idle connections: proxy memory %lld KiB (%.1f KiB each); whole process "
-                "RSS %lld KiB, %lld KiB before the proxy started\n",
-                withProxy - clientsOnly, (withProxy - clientsOnly) / 1000.0, residentKiB(),
-                rssBeforeProxy);
+    }
+    std::printf("(in-process proxy: process RSS %lld KiB, %lld KiB before it started)\n",
+                residentKiB(), rssBeforeProxy);
     return 0;
 }

@@ -102,6 +102,7 @@ private Q_SLOTS:
     void bypassedHostsStayBlind();
     void clientsThatDoNotTrustTheCaGetNothing();
     void leafCertificatesAreShapedLikeMitmproxys();
+    void aRejectedTokenIsNotSentAgain();
 
 private:
     QString tlsApiUrl(const QString& path) const
@@ -711,6 +712,36 @@ void ProxyTest::leafCertificatesAreShapedLikeMitmproxys()
     QCOMPARE(address->certificate.subjectAlternativeNames().values(QSsl::IpAddressEntry),
              QStringList{QStringLiteral("127.0.0.1")});
     QCOMPARE(m_ca->leafFor(QStringLiteral("api.example.com"))->certificate, certificate);
+}
+
+void ProxyTest::aRejectedTokenIsNotSentAgain()
+{
+    const QStringList arguments{QStringLiteral("-sS"), QStringLiteral("-i"), QStringLiteral("-x"),
+                                proxyUrl(), apiUrl(QStringLiteral("/v1/quote"))};
+    QVERIFY(runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment())
+                .out.contains("L402-Wallet-Payment"));
+    // The proxy now answers this site from its copy of the tokens...
+    QVERIFY(!runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment())
+                 .out.contains("L402-Wallet-Payment"));
+    // ...until the server stops taking the token (restarted, its root keys gone): the 402
+    // marks it rejected, a new one is bought, and the copy follows.
+    const quint16 port = m_harness->api().http().port();
+    m_harness->api().http().close();
+    demo::PaidApiServer restarted(
+        [this](int64_t amountMsat, const QString& description) {
+            return issueTestInvoice(m_harness->lnd(), amountMsat, description);
+        },
+        SystemClock::instance());
+    restarted.addDemoEndpoints();
+    QVERIFY(restarted.listen(port));
+    auto renewed = runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment());
+    QVERIFY2(renewed.out.startsWith("HTTP/1.1 200"), renewed.out.constData());
+    QVERIFY(renewed.out.contains("L402-Wallet-Payment"));
+    auto after = runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment());
+    QVERIFY(after.out.startsWith("HTTP/1.1 200"));
+    QVERIFY(!after.out.contains("L402-Wallet-Payment"));
+    QCOMPARE(restarted.challengesIssued(), 1);
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 2);
 }
 
 QTEST_GUILESS_MAIN(ProxyTest)
