@@ -4,6 +4,7 @@
 #include "core/util/Logging.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QSocketNotifier>
 
 #include <csignal>
@@ -54,6 +55,27 @@ int runServe(const GlobalOptions& options)
             if (!host.isEmpty()) {
                 proxySettings.addresses = {address};
             }
+            continue;
+        }
+        if (argument == QLatin1String("--bypass") && i + 1 < options.arguments.size()) {
+            // HTTPS to these hosts (`host` or `*.domain`) is tunnelled blind, never read.
+            proxySettings.bypassHosts.append(options.arguments.at(++i));
+            continue;
+        }
+        if (argument == QLatin1String("--upstream-ca") && i + 1 < options.arguments.size()) {
+            // Extra certificate authorities trusted for upstream HTTPS (a private API).
+            QFile file(options.arguments.at(++i));
+            const QByteArray pem =
+                file.open(QIODevice::ReadOnly) ? file.read(4 * 1024 * 1024) : QByteArray();
+            if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+                return reportError(options,
+                                   Error{QStringLiteral("usage"),
+                                         QStringLiteral("--upstream-ca takes a PEM file of CA "
+                                                        "certificates; %1 is not one.")
+                                             .arg(file.fileName())},
+                                   kExitUsage);
+            }
+            proxySettings.upstreamTls.extraCaPem += pem + '\n';
             continue;
         }
         return reportError(

@@ -103,10 +103,13 @@ void PaymentEngine::start()
         const int64_t id = record.id;
         m_node.lookup(record.payment.paymentHash,
                       [self, id, remaining, becomeReady](Result<node::PaymentResult> lookup) {
-                          if (!self) {
+                          // Callbacks check a raw pointer once, so the compiler too can see it is
+                          // never null below.
+                          PaymentEngine* const engine = self.data();
+                          if (!engine) {
                               return;
                           }
-                          self->applyLookup(id, lookup);
+                          engine->applyLookup(id, lookup);
                           if (--*remaining == 0) {
                               becomeReady();
                           }
@@ -138,11 +141,12 @@ void PaymentEngine::follow(int64_t paymentId)
     QPointer<PaymentEngine> self(this);
     m_node.lookup(found.value()->payment.paymentHash,
                   [self, paymentId](Result<node::PaymentResult> lookup) {
-                      if (!self) {
+                      PaymentEngine* const engine = self.data();
+                      if (!engine) {
                           return;
                       }
-                      self->m_following.remove(paymentId);
-                      self->applyLookup(paymentId, lookup);
+                      engine->m_following.remove(paymentId);
+                      engine->applyLookup(paymentId, lookup);
                   });
 }
 
@@ -377,30 +381,31 @@ void PaymentEngine::startFlight(const RequestContext& context,
     }
     QPointer<PaymentEngine> self(this);
     withNodeNetwork([self, flight, offer](Result<protocol::Network> network) {
-        if (!self) {
+        PaymentEngine* const engine = self.data();
+        if (!engine) {
             return;
         }
         if (!network) {
-            self->refuse(flight,
-                         Error{QLatin1String(engine_error::kNodeUnavailable),
-                               QStringLiteral("No payment was made: the node cannot be "
-                                              "reached (%1).")
-                                   .arg(network.error().message)},
-                         0, QStringLiteral("failed"));
+            engine->refuse(flight,
+                           Error{QLatin1String(engine_error::kNodeUnavailable),
+                                 QStringLiteral("No payment was made: the node cannot be "
+                                                "reached (%1).")
+                                     .arg(network.error().message)},
+                           0, QStringLiteral("failed"));
             return;
         }
         protocol::InvoiceExpectations expectations;
         expectations.nodeNetwork = network.value();
-        expectations.expiryMarginSeconds = self->m_settings.expiryMarginSeconds;
+        expectations.expiryMarginSeconds = engine->m_settings.expiryMarginSeconds;
         if (offer->isL402) {
             auto identifier = protocol::L402Identifier::parse(offer->macaroon.identifier());
             if (!identifier) {
-                self->refuse(flight,
-                             Error{QLatin1String(engine_error::kInvalidChallenge),
-                                   QStringLiteral("The macaroon's identifier is not an L402 "
-                                                  "identifier: %1")
-                                       .arg(identifier.error().message)},
-                             0, QStringLiteral("refused"));
+                engine->refuse(flight,
+                               Error{QLatin1String(engine_error::kInvalidChallenge),
+                                     QStringLiteral("The macaroon's identifier is not an L402 "
+                                                    "identifier: %1")
+                                         .arg(identifier.error().message)},
+                               0, QStringLiteral("refused"));
                 return;
             }
             expectations.binding = protocol::InvoiceExpectations::Binding::L402Macaroon;
@@ -409,21 +414,21 @@ void PaymentEngine::startFlight(const RequestContext& context,
             expectations.binding = protocol::InvoiceExpectations::Binding::MppCharge;
         }
         auto invoice =
-            protocol::checkInvoiceForPayment(offer->invoice.text, expectations, self->m_clock);
+            protocol::checkInvoiceForPayment(offer->invoice.text, expectations, engine->m_clock);
         if (!invoice) {
-            self->refuse(flight, invoice.error(), 0, QStringLiteral("refused"));
+            engine->refuse(flight, invoice.error(), 0, QStringLiteral("refused"));
             return;
         }
         offer->invoice = invoice.value();
         if (!offer->isL402) {
             if (auto agrees = protocol::checkPaymentChallenge(offer->mpp, offer->invoice);
                 !agrees) {
-                self->refuse(flight, agrees.error(), 0, QStringLiteral("refused"));
+                engine->refuse(flight, agrees.error(), 0, QStringLiteral("refused"));
                 return;
             }
         }
         offer->amountMsat = static_cast<int64_t>(offer->invoice.amountMsat.value_or(0));
-        self->decide(flight, offer);
+        engine->decide(flight, offer);
     });
 }
 
@@ -435,14 +440,15 @@ void PaymentEngine::withNodeNetwork(std::function<void(Result<protocol::Network>
     }
     QPointer<PaymentEngine> self(this);
     m_node.info([self, then = std::move(then)](Result<node::NodeInfo> info) {
-        if (!self) {
+        PaymentEngine* const engine = self.data();
+        if (!engine) {
             return;
         }
         if (!info) {
             then(Result<protocol::Network>(info.error()));
             return;
         }
-        self->m_nodeNetwork = info->network;
+        engine->m_nodeNetwork = info->network;
         then(info->network);
     });
 }
@@ -503,52 +509,53 @@ void PaymentEngine::askUser(const std::shared_ptr<Flight>& flight,
     request.budgetImpact = policy::describeImpact(verdict, offer->amountMsat, offer->feeLimitMsat);
     QPointer<PaymentEngine> self(this);
     m_broker.ask(request, [self, flight, offer, verdict](const ApprovalAnswer& answer) {
-        if (!self) {
+        PaymentEngine* const engine = self.data();
+        if (!engine) {
             return;
         }
         const RequestContext& asked = flight->context;
         const QString site = asked.origin.toString();
         switch (answer.outcome) {
         case ApprovalAnswer::Outcome::Approved:
-            self->remember(asked, offer->amountMsat, true, answer.remember, verdict);
+            engine->remember(asked, offer->amountMsat, true, answer.remember, verdict);
             // The invoice may have come close to its expiry while the prompt was open.
-            if (offer->invoice.expiresAt() - self->m_settings.expiryMarginSeconds <=
-                self->m_clock.nowSeconds()) {
-                self->refuse(flight,
-                             Error{QLatin1String(protocol::check_error::kInvoiceExpired),
-                                   QStringLiteral("The invoice from %1 expired while waiting "
-                                                  "for approval; the agent can retry.")
-                                       .arg(site)},
-                             offer->amountMsat, QStringLiteral("refused"));
+            if (offer->invoice.expiresAt() - engine->m_settings.expiryMarginSeconds <=
+                engine->m_clock.nowSeconds()) {
+                engine->refuse(flight,
+                               Error{QLatin1String(protocol::check_error::kInvoiceExpired),
+                                     QStringLiteral("The invoice from %1 expired while waiting "
+                                                    "for approval; the agent can retry.")
+                                         .arg(site)},
+                               offer->amountMsat, QStringLiteral("refused"));
                 return;
             }
-            self->pay(flight, offer);
+            engine->pay(flight, offer);
             return;
         case ApprovalAnswer::Outcome::Denied:
-            self->remember(asked, offer->amountMsat, false, answer.remember, verdict);
-            self->refuse(flight,
-                         Error{QLatin1String(engine_error::kDenied),
-                               QStringLiteral("The payment of %1 to %2 was denied.")
-                                   .arg(sat(offer->amountMsat), site)},
-                         offer->amountMsat, QStringLiteral("denied"));
+            engine->remember(asked, offer->amountMsat, false, answer.remember, verdict);
+            engine->refuse(flight,
+                           Error{QLatin1String(engine_error::kDenied),
+                                 QStringLiteral("The payment of %1 to %2 was denied.")
+                                     .arg(sat(offer->amountMsat), site)},
+                           offer->amountMsat, QStringLiteral("denied"));
             return;
         case ApprovalAnswer::Outcome::TimedOut:
-            self->refuse(flight,
-                         Error{QLatin1String(engine_error::kApprovalTimeout),
-                               QStringLiteral("Nobody approved the payment of %1 to %2 in time, "
-                                              "so it was not made.")
-                                   .arg(sat(offer->amountMsat), site)},
-                         offer->amountMsat, QStringLiteral("timed_out"));
+            engine->refuse(flight,
+                           Error{QLatin1String(engine_error::kApprovalTimeout),
+                                 QStringLiteral("Nobody approved the payment of %1 to %2 in time, "
+                                                "so it was not made.")
+                                     .arg(sat(offer->amountMsat), site)},
+                           offer->amountMsat, QStringLiteral("timed_out"));
             return;
         case ApprovalAnswer::Outcome::NobodyToAsk:
-            self->refuse(flight,
-                         Error{QLatin1String(engine_error::kDenied),
-                               QStringLiteral("The payment of %1 to %2 needs approval and nobody "
-                                              "is there to give it (open the wallet window, or "
-                                              "answer with `l402-wallet approve` while `serve` "
-                                              "runs).")
-                                   .arg(sat(offer->amountMsat), site)},
-                         offer->amountMsat, QStringLiteral("denied"));
+            engine->refuse(flight,
+                           Error{QLatin1String(engine_error::kDenied),
+                                 QStringLiteral("The payment of %1 to %2 needs approval and nobody "
+                                                "is there to give it (open the wallet window, or "
+                                                "answer with `l402-wallet approve` while `serve` "
+                                                "runs).")
+                                     .arg(sat(offer->amountMsat), site)},
+                           offer->amountMsat, QStringLiteral("denied"));
             return;
         }
     });
@@ -635,8 +642,8 @@ void PaymentEngine::pay(const std::shared_ptr<Flight>& flight, const std::shared
     request.timeout = m_settings.paymentTimeout;
     QPointer<PaymentEngine> self(this);
     m_node.pay(request, [self, flight, offer, paymentId](node::PaymentResult result) {
-        if (self) {
-            self->onPayResult(flight, offer, paymentId, result);
+        if (PaymentEngine* const engine = self.data()) {
+            engine->onPayResult(flight, offer, paymentId, result);
         }
     });
 }

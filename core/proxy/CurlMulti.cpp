@@ -43,6 +43,8 @@ struct CurlMulti::Transfer {
     HeaderList responseHeaders;
     bool headDelivered = false;
     bool paused = false;
+    std::function<qint64(char*, qint64)> bodySource;
+    bool uploadPaused = false;
 };
 
 struct CurlMulti::Watch {
@@ -123,7 +125,22 @@ CurlMulti::TransferId CurlMulti::start(const UpstreamRequest& request, UpstreamS
     } else if (request.method != "GET" || request.hasBody) {
         curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.constData());
     }
-    if (request.hasBody) {
+    bool streamedChunked = false;
+    if (request.bodySource) {
+        transfer->bodySource = request.bodySource;
+        curl_easy_setopt(easy, CURLOPT_POST, 1L);
+        curl_easy_setopt(easy, CURLOPT_READFUNCTION, &CurlMulti::onRead);
+        curl_easy_setopt(easy, CURLOPT_READDATA, transfer);
+        if (request.bodyLength >= 0) {
+            curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                             static_cast<curl_off_t>(request.bodyLength));
+        } else {
+            streamedChunked = true;
+        }
+        if (request.method != "POST") {
+            curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.constData());
+        }
+    } else if (request.hasBody) {
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(transfer->body.size()));
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, transfer->body.constData());
@@ -146,6 +163,9 @@ CurlMulti::TransferId CurlMulti::start(const UpstreamRequest& request, UpstreamS
         transfer->headers = curl_slist_append(transfer->headers, "Content-Type:");
     }
     transfer->headers = curl_slist_append(transfer->headers, "Expect:");
+    if (streamedChunked) {
+        transfer->headers = curl_slist_append(transfer->headers, "Transfer-Encoding: chunked");
+    }
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
     m_transfers.insert(transfer->id, transfer);
     curl_multi_add_handle(m_multi, easy);
@@ -161,6 +181,7 @@ void CurlMulti::cancel(TransferId id)
     // This may be called from inside one of this transfer's callbacks, where libcurl forbids
     // removing the handle: silence it now, release it from the event loop.
     transfer->sink = {};
+    transfer->bodySource = {};
     QMetaObject::invokeMethod(
         this,
         [this, id] {
@@ -180,6 +201,31 @@ void CurlMulti::resume(TransferId id)
         // Unpausing may have delivered data and finished the transfer.
         collectFinished();
     }
+}
+
+void CurlMulti::resumeUpload(TransferId id)
+{
+    Transfer* transfer = m_transfers.value(id);
+    if (transfer && transfer->uploadPaused) {
+        transfer->uploadPaused = false;
+        transfer->paused = false;
+        curl_easy_pause(transfer->easy, CURLPAUSE_CONT);
+        collectFinished();
+    }
+}
+
+size_t CurlMulti::onRead(char* data, size_t size, size_t count, void* pointer)
+{
+    auto* transfer = static_cast<Transfer*>(pointer);
+    if (!transfer->bodySource) {
+        return CURL_READFUNC_ABORT; // cancelled
+    }
+    const qint64 got = transfer->bodySource(data, static_cast<qint64>(size * count));
+    if (got < 0) {
+        transfer->uploadPaused = true;
+        return CURL_READFUNC_PAUSE;
+    }
+    return static_cast<size_t>(got);
 }
 
 void CurlMulti::release(Transfer* transfer)

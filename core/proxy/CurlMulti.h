@@ -27,6 +27,11 @@ struct UpstreamRequest {
     HeaderList headers; // already filtered: what goes upstream, in order
     QByteArray body;
     bool hasBody = false;
+    // A body too large to keep, streamed as it arrives: fills up to `max` bytes and returns
+    // how many, 0 at the end, or -1 when nothing is there yet (the transfer then waits for
+    // resumeUpload()). `bodyLength` is its Content-Length, or -1 to send it chunked.
+    std::function<qint64(char* buffer, qint64 max)> bodySource;
+    qint64 bodyLength = -1;
 };
 
 // What a transfer reports, on the thread that owns the CurlMulti.
@@ -59,6 +64,8 @@ public:
     // Drops a transfer; its sink is never called again.
     void cancel(TransferId id);
     void resume(TransferId id);
+    // More of a streamed request body is there.
+    void resumeUpload(TransferId id);
     int activeTransfers() const { return static_cast<int>(m_transfers.size()); }
 
 private:
@@ -68,6 +75,7 @@ private:
     static int onTimer(CURLM* multi, long timeoutMs, void* self);
     static size_t onHeader(char* data, size_t size, size_t count, void* transfer);
     static size_t onWrite(char* data, size_t size, size_t count, void* transfer);
+    static size_t onRead(char* data, size_t size, size_t count, void* transfer);
     void socketAction(int socket, int events);
     void collectFinished();
     void finish(Transfer* transfer, bool ok, const QString& error);

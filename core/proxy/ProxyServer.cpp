@@ -14,6 +14,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cstring>
 
 namespace l402::proxy {
 
@@ -290,7 +291,15 @@ public:
     void refuseAndClose(const QString& code, const QString& message);
 
 private:
-    enum class State { ReadingHead, ReadingBody, Handling, TunnelDecide, Tunnel, Closing };
+    enum class State {
+        ReadingHead,
+        ReadingBody,
+        Uploading,
+        Handling,
+        TunnelDecide,
+        Tunnel,
+        Closing
+    };
     enum class Route { Forward, Gateway, Local };
 
     void readClient();
@@ -340,6 +349,15 @@ private:
     bool m_buffering402 = false;
     QList<QByteArray> m_challenges;
     bool m_upstreamPaused = false;
+
+    // A request body too large to keep for a replay streams upstream as it arrives.
+    bool m_streamedBody = false;
+    QByteArray m_upload; // received, not yet taken by the upstream transfer
+    bool m_uploadComplete = false;
+    qint64 m_uploadLength = -1;   // Content-Length, or -1 (chunked)
+    bool m_readThrottled = false; // the client is read no further until the upstream catches up
+    bool m_continueSent = false;  // 100 Continue for this request's Expect, once
+    qint64 takeUpload(char* buffer, qint64 max);
 
     // CONNECT tunnel.
     QTcpSocket* m_tunnel = nullptr;
@@ -414,20 +432,67 @@ void ProxyConnection::readClient()
         }
         return;
     }
+    if (m_state == State::Uploading && m_upload.size() > kMaxBufferedToClient) {
+        // Back-pressure: the socket's bounded read buffer fills, then TCP's window closes.
+        m_readThrottled = true;
+        return;
+    }
     m_input += m_socket->readAll();
-    if (m_state == State::ReadingHead || m_state == State::ReadingBody) {
+    if (m_state == State::ReadingHead || m_state == State::ReadingBody ||
+        m_state == State::Uploading) {
         feed();
     }
 }
 
+qint64 ProxyConnection::takeUpload(char* buffer, qint64 max)
+{
+    if (m_upload.isEmpty()) {
+        return m_uploadComplete ? 0 : -1;
+    }
+    const qint64 count = std::min<qint64>(max, m_upload.size());
+    std::memcpy(buffer, m_upload.constData(), static_cast<size_t>(count));
+    m_upload.remove(0, static_cast<qsizetype>(count));
+    if (m_readThrottled && m_upload.size() < kMaxBufferedToClient / 2) {
+        m_readThrottled = false;
+        QMetaObject::invokeMethod(
+            this, [this] { readClient(); }, Qt::QueuedConnection);
+    }
+    return count;
+}
+
 void ProxyConnection::feed()
 {
-    while (m_state == State::ReadingHead || m_state == State::ReadingBody) {
+    while (m_state == State::ReadingHead || m_state == State::ReadingBody ||
+           m_state == State::Uploading) {
         const bool wasStarted = m_parser.started();
         const RequestParser::Status status = m_parser.feed(m_input);
+        if (m_state == State::Uploading && status != RequestParser::Status::Error) {
+            m_upload += m_parser.takeBody();
+            if (status == RequestParser::Status::Complete) {
+                m_uploadComplete = true;
+                m_state = State::Handling;
+                m_socket->setReadBufferSize(0);
+            }
+            if (m_transfer) {
+                m_server.m_upstream.resumeUpload(m_transfer);
+            }
+            return;
+        }
         if (status == RequestParser::Status::NeedMore) {
-            if (!wasStarted && m_parser.started()) {
-                // Idle no more: the request must now arrive within the head timeout.
+            if (m_parser.headComplete() && !m_continueSent) {
+                // The proxy takes the body in any case: tell a client that waits for it.
+                m_continueSent = true;
+                for (const auto& [name, value] : m_parser.request().headers) {
+                    if (equalsIgnoringCase(name, "expect") &&
+                        equalsIgnoringCase(value, "100-continue") &&
+                        m_parser.request().httpMinor >= 1) {
+                        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+                    }
+                }
+            }
+            if ((!wasStarted && m_parser.started()) || m_parser.headComplete()) {
+                // Idle no more: the head must arrive within the head timeout; a body only
+                // has to keep moving (each piece restarts the clock).
                 m_timer.start(m_server.m_settings.headerTimeoutMs);
             }
             return;
@@ -449,24 +514,39 @@ void ProxyConnection::feed()
             closeSoon();
             return;
         }
-        // A whole request: taken over for handling, one at a time.
+        // A whole request (or, Streaming, its head with a body too large to keep): taken over
+        // for handling, one at a time.
+        const bool streaming = status == RequestParser::Status::Streaming;
         const RequestParser::Request& request = m_parser.request();
         m_method = request.method;
         m_target = request.target;
         m_headers = request.headers;
-        m_body = request.body;
+        m_body = streaming ? QByteArray() : request.body;
         m_httpMinor = request.httpMinor;
         m_keepAlive = request.keepAlive;
+        m_streamedBody = streaming;
+        m_upload = streaming ? m_parser.takeBody() : QByteArray();
+        m_uploadComplete = false;
+        m_uploadLength = -1;
+        if (streaming) {
+            const QByteArray length = header("Content-Length");
+            m_uploadLength = length.isEmpty() ? -1 : length.toLongLong();
+        }
         m_payment.reset();
         m_rounds = 0;
         m_sentTokenId = 0;
         m_headSent = false;
         m_buffering402 = false;
         m_challenges.clear();
-        m_state = State::Handling;
+        m_continueSent = false;
+        m_state = streaming ? State::Uploading : State::Handling;
         m_timer.stop();
         QMetaObject::invokeMethod(
             this, [this] { handleRequest(); }, Qt::QueuedConnection);
+        if (streaming) {
+            m_socket->setReadBufferSize(kMaxBufferedToClient);
+            continue; // the body may already be waiting in m_input
+        }
         return;
     }
 }
@@ -627,6 +707,13 @@ void ProxyConnection::startUpstream(const std::optional<payments::Credential>& c
     request.body = m_body;
     request.hasBody = !m_body.isEmpty() || !headerValues("Content-Length").isEmpty() ||
                       !headerValues("Transfer-Encoding").isEmpty();
+    if (m_streamedBody) {
+        QPointer<ProxyConnection> guard(this);
+        request.bodySource = [guard](char* buffer, qint64 max) -> qint64 {
+            return guard ? guard->takeUpload(buffer, max) : 0;
+        };
+        request.bodyLength = m_uploadLength;
+    }
     QList<QByteArray> connectionTokens;
     for (const QByteArray& value : headerValues("Connection")) {
         for (const QByteArray& token : value.split(',')) {
@@ -635,7 +722,7 @@ void ProxyConnection::startUpstream(const std::optional<payments::Credential>& c
     }
     for (const auto& [name, value] : m_headers) {
         if (isHopByHop(name) || isWalletHeader(name) || equalsIgnoringCase(name, "host") ||
-            equalsIgnoringCase(name, "content-length") ||
+            equalsIgnoringCase(name, "content-length") || equalsIgnoringCase(name, "expect") ||
             connectionTokens.contains(name.toLower()) ||
             (credential && equalsIgnoringCase(name, credential->headerName))) {
             continue;
@@ -759,6 +846,18 @@ void ProxyConnection::upstreamDone(bool ok, const QString& error)
 
 void ProxyConnection::paymentNeeded()
 {
+    if (m_streamedBody) {
+        // Paying would mean sending the request again, and its body went out as it came.
+        m_keepAlive = false;
+        sendError(QStringLiteral("body_too_large_to_replay"),
+                  QStringLiteral("%1 asks for payment, but this request's body is larger than the "
+                                 "%2 MiB the wallet keeps to send a request again after paying. "
+                                 "Buy access with a smaller request to the same site first.")
+                      .arg(m_origin->toString())
+                      .arg(m_server.m_settings.maxReplayBodyBytes / 1048576));
+        finishExchange();
+        return;
+    }
     // At most one payment per request, and a few other tokens to try.
     if (m_payment || m_rounds >= 4) {
         sendError(QStringLiteral("token_rejected"),
@@ -969,6 +1068,9 @@ void ProxyConnection::refuseAndClose(const QString& code, const QString& message
 
 void ProxyConnection::finishExchange()
 {
+    if (m_streamedBody && !m_uploadComplete) {
+        m_keepAlive = false; // the rest of that body is still on its way: no next request
+    }
     if (!m_keepAlive) {
         closeSoon();
         return;

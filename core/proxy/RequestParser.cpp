@@ -2,6 +2,8 @@
 
 #include <http_parser.h>
 
+#include <utility>
+
 namespace l402::proxy {
 namespace {
 
@@ -42,7 +44,10 @@ void RequestParser::reset()
     m_parser->data = this;
     m_request = {};
     m_started = false;
+    m_headComplete = false;
     m_complete = false;
+    m_streaming = false;
+    m_announced = false;
     m_failed = false;
     m_errorCode.clear();
     m_errorDetail.clear();
@@ -52,7 +57,15 @@ void RequestParser::next()
 {
     m_complete = false;
     m_started = false;
+    m_headComplete = false;
+    m_streaming = false;
+    m_announced = false;
     http_parser_pause(m_parser.get(), 0);
+}
+
+QByteArray RequestParser::takeBody()
+{
+    return std::exchange(m_request.body, QByteArray());
 }
 
 void RequestParser::fail(const char* code)
@@ -71,6 +84,9 @@ RequestParser::Status RequestParser::feed(QByteArray& input)
     if (m_complete) {
         return Status::Complete;
     }
+    if (m_streaming && m_announced && HTTP_PARSER_ERRNO(m_parser.get()) == HPE_PAUSED) {
+        http_parser_pause(m_parser.get(), 0); // the caller has taken the head over
+    }
     if (input.isEmpty()) {
         return Status::NeedMore;
     }
@@ -81,6 +97,10 @@ RequestParser::Status RequestParser::feed(QByteArray& input)
     if (m_complete) {
         // Paused in on_message_complete (or stopped at a CONNECT's end of head).
         return Status::Complete;
+    }
+    if (m_streaming && !m_announced) {
+        m_announced = true; // paused in on_body: the head goes out first
+        return Status::Streaming;
     }
     if (error != HPE_OK || m_failed) {
         fail("bad_request");
@@ -98,6 +118,7 @@ int RequestParser::onMessageBegin(http_parser* parser)
     self->m_headerBytes = 0;
     self->m_lastWasValue = false;
     self->m_started = true;
+    self->m_headComplete = false;
     return 0;
 }
 
@@ -165,6 +186,7 @@ int RequestParser::onHeadersComplete(http_parser* parser)
     if (!self->validateHead()) {
         return -1;
     }
+    self->m_headComplete = true;
     return 0;
 }
 
@@ -202,10 +224,6 @@ bool RequestParser::validateHead()
             fail("bad_request");
             return false;
         }
-        if (length > m_limits.maxBodyBytes) {
-            fail("body_too_large_to_replay");
-            return false;
-        }
     }
     return true;
 }
@@ -214,9 +232,10 @@ int RequestParser::onBody(http_parser* parser, const char* at, size_t length)
 {
     auto* self = static_cast<RequestParser*>(parser->data);
     self->m_request.body.append(at, static_cast<qsizetype>(length));
-    if (self->m_request.body.size() > self->m_limits.maxBodyBytes) {
-        self->fail("body_too_large_to_replay");
-        return 1;
+    if (!self->m_streaming && self->m_request.body.size() > self->m_limits.maxBodyBytes) {
+        // Too big to keep for a replay: from here the body streams through.
+        self->m_streaming = true;
+        http_parser_pause(parser, 1);
     }
     return 0;
 }

@@ -13,7 +13,7 @@ struct http_parser_settings;
 namespace l402::proxy {
 
 // HTTP/1.1 request framing for the proxy: http-parser (Node's former parser, the framing is
-// not hand-rolled) plus what it leaves to its user: size limits, one framing per request
+// not hand-rolled) plus what it leaves to its user: head size limits, one framing per request
 // (no Content-Length with Transfer-Encoding, no repeated Content-Length, no coding other than
 // exactly "chunked"), token field names, HTTP/1.0 and 1.1 only. One request at a time: after
 // Complete the parser holds until next(), so pipelined requests wait their turn.
@@ -23,7 +23,7 @@ public:
         qsizetype maxTargetBytes = 8 * 1024;
         qsizetype maxHeaderBytes = 32 * 1024;
         int maxHeaderFields = 128;
-        qint64 maxBodyBytes = 8 * 1024 * 1024;
+        qint64 maxBodyBytes = 8 * 1024 * 1024; // kept for replay; larger bodies stream
     };
 
     struct Request {
@@ -36,7 +36,10 @@ public:
         bool isConnect = false;
     };
 
-    enum class Status { NeedMore, Complete, Error };
+    // Streaming: the body outgrew maxBodyBytes. The head and the body so far are in
+    // request(); from here the body is handed over piece by piece (takeBody() after each
+    // feed) instead of being kept, so such a request cannot be replayed after a payment.
+    enum class Status { NeedMore, Complete, Error, Streaming };
 
     explicit RequestParser(Limits limits);
     ~RequestParser();
@@ -54,6 +57,12 @@ public:
     const QString& errorDetail() const { return m_errorDetail; }
     // Some bytes of a request have arrived (for the slow-client timeout).
     bool started() const { return m_started; }
+    // The request's head is complete (its body may still be arriving).
+    bool headComplete() const { return m_headComplete; }
+
+    // While streaming: the body bytes parsed since the last call.
+    QByteArray takeBody();
+    bool streaming() const { return m_streaming; }
 
     // Ready for the next request on the same connection.
     void next();
@@ -78,7 +87,10 @@ private:
     bool m_lastWasValue = false;
     qsizetype m_headerBytes = 0;
     bool m_started = false;
+    bool m_headComplete = false;
     bool m_complete = false;
+    bool m_streaming = false; // this request's body is handed over, not kept
+    bool m_announced = false; // Streaming was returned once
     bool m_failed = false;
     QString m_errorCode;
     QString m_errorDetail;

@@ -378,6 +378,14 @@ private Q_SLOTS:
         QCOMPARE(saved.readAll(), exported.out); // created once, the same ever after
         QVERIFY(QFile::exists(dir + QStringLiteral("/ca-bundle.pem")));
         QCOMPARE(QFile::permissions(dir + QStringLiteral("/ca-bundle.pem")) & 0x0077, 0);
+        // serve's proxy options are checked before anything is unlocked.
+        auto badCa = runWallet({QStringLiteral("serve"), QStringLiteral("--upstream-ca"),
+                                dataDir.path() + QStringLiteral("/missing.pem")});
+        QCOMPARE(badCa.exitCode, 64);
+        QVERIFY(badCa.err.contains("--upstream-ca takes a PEM file"));
+        auto badListen = runWallet({QStringLiteral("serve"), QStringLiteral("--listen"),
+                                    QStringLiteral("example.com:80")});
+        QCOMPARE(badListen.exitCode, 64);
         // The CA's private key is nowhere in the data folder's files.
         QDirIterator files(dir, QDir::Files);
         while (files.hasNext()) {

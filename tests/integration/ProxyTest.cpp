@@ -103,6 +103,7 @@ private Q_SLOTS:
     void clientsThatDoNotTrustTheCaGetNothing();
     void leafCertificatesAreShapedLikeMitmproxys();
     void aRejectedTokenIsNotSentAgain();
+    void largeBodiesStreamAndAreNotReplayed();
 
 private:
     QString tlsApiUrl(const QString& path) const
@@ -257,6 +258,21 @@ void ProxyTest::pythonUrllibAndRequests()
         {QStringLiteral("-c"), requests, apiUrl(QStringLiteral("/v1/joke"))}, environment);
     QVERIFY2(viaRequests.exitCode == 0, viaRequests.err.constData());
     QCOMPARE(viaRequests.out, QByteArray("200 True\n200 False\n"));
+
+    // The gateway, with no proxy settings at all.
+    const QString gateway = QStringLiteral(
+        "import urllib.request, sys\n"
+        "q = urllib.request.Request(sys.argv[1], headers={'L402-Wallet-Agent': sys.argv[2]})\n"
+        "r = urllib.request.urlopen(q)\n"
+        "print(r.status, r.headers.get('L402-Wallet-Payment') is not None, 'Demo City' in "
+        "r.read().decode())\n");
+    auto viaGateway = runProgramServingEvents(QStringLiteral("/usr/bin/python3"),
+                                              {QStringLiteral("-c"), gateway,
+                                               gatewayUrl(QStringLiteral("/v1/weather")),
+                                               QStringLiteral("alice:") + m_secret},
+                                              cleanEnvironment());
+    QVERIFY2(viaGateway.exitCode == 0, viaGateway.err.constData());
+    QCOMPARE(viaGateway.out, QByteArray("200 True True\n"));
 }
 
 void ProxyTest::nodeFetchThroughProxyAndGateway()
@@ -742,6 +758,66 @@ void ProxyTest::aRejectedTokenIsNotSentAgain()
     QVERIFY(!after.out.contains("L402-Wallet-Payment"));
     QCOMPARE(restarted.challengesIssued(), 1);
     QCOMPARE(m_harness->lnd().totalSendCalls(), 2);
+}
+
+void ProxyTest::largeBodiesStreamAndAreNotReplayed()
+{
+    FakeHttpServer origin;
+    QVERIFY(origin.listen());
+    origin.route(
+        "POST", QStringLiteral("/upload"), [](const FakeRequest& request, FakeResponder& r) {
+            r.reply(200, {{"Content-Type", "text/plain"}}, crypto::sha256(request.body).toHex());
+        });
+    auto invoice = issueTestInvoice(m_harness->lnd(), 21'000, QStringLiteral("upload"));
+    protocol::L402Identifier identifier;
+    identifier.paymentHash = invoice->paymentHash;
+    identifier.tokenId = crypto::randomBytes(32);
+    const QByteArray challenge =
+        "L402 macaroon=\"" +
+        protocol::Macaroon::mint("root", identifier.encode(), QStringLiteral("up")).toBase64() +
+        "\", invoice=\"" + invoice->invoice.toLatin1() + "\"";
+    origin.route("POST", QStringLiteral("/paid-upload"), [&](const FakeRequest&, FakeResponder& r) {
+        r.reply(402, {{"WWW-Authenticate", challenge}}, "payment required\n");
+    });
+    // 12 MiB: more than the 8 MiB kept for a replay.
+    QTemporaryFile big;
+    QVERIFY(big.open());
+    QByteArray block(1024 * 1024, '\0');
+    for (int i = 0; i < 12; ++i) {
+        block.fill(static_cast<char>('a' + i));
+        big.write(block);
+    }
+    big.flush();
+    big.seek(0);
+    const QByteArray expected = crypto::sha256(big.readAll()).toHex();
+    for (const bool chunked : {false, true}) {
+        QStringList arguments{QStringLiteral("-sS"),
+                              QStringLiteral("-x"),
+                              proxyUrl(),
+                              QStringLiteral("--data-binary"),
+                              QStringLiteral("@") + big.fileName(),
+                              origin.url(QStringLiteral("/upload")).toString()};
+        if (chunked) {
+            arguments << QStringLiteral("-H") << QStringLiteral("Transfer-Encoding: chunked");
+        }
+        auto result = runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment(),
+                                              {}, 60'000);
+        QVERIFY2(result.exitCode == 0, result.err.constData());
+        QCOMPARE(result.out, expected); // every byte arrived, in order
+    }
+    // A large body meeting a 402 cannot be sent again after paying: a clear 413, no payment.
+    auto refused = runProgramServingEvents(
+        QStringLiteral("curl"),
+        {QStringLiteral("-sS"), QStringLiteral("-i"), QStringLiteral("-x"), proxyUrl(),
+         QStringLiteral("--data-binary"), QStringLiteral("@") + big.fileName(),
+         origin.url(QStringLiteral("/paid-upload")).toString()},
+        cleanEnvironment(), {}, 60'000);
+    // (After the "100 Continue" the proxy sends to a client that waits for it.)
+    QVERIFY2(refused.out.contains("\r\n\r\nHTTP/1.1 413 "), refused.out.left(300).constData());
+    QVERIFY(refused.out.contains("L402-Wallet-Error: body_too_large_to_replay"));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 0);
+    // Small bodies are still kept and replayed after paying (chunkedRequestBodiesAre...).
+    QVERIFY(QTest::qWaitFor([&] { return m_proxy->openConnections() == 0; }, 10'000));
 }
 
 QTEST_GUILESS_MAIN(ProxyTest)
