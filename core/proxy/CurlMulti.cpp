@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 
+#include <unistd.h>
+
 namespace l402::proxy {
 
 namespace {
@@ -104,6 +106,8 @@ CurlMulti::TransferId CurlMulti::start(const UpstreamRequest& request, UpstreamS
     const QByteArray url = request.url.toEncoded();
     curl_easy_setopt(easy, CURLOPT_URL, url.constData());
     curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &CurlMulti::onCloseSocket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_PROXY, ""); // never an environment proxy (loops to us)
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -241,15 +245,12 @@ int CurlMulti::onSocket(CURL*, int socket, int what, void* self, void*)
 {
     auto* multi = static_cast<CurlMulti*>(self);
     if (what == CURL_POLL_REMOVE) {
-        if (Watch* watch = multi->m_watches.take(socket)) {
-            // This may run inside the notifier's own activated(): delete it later.
-            for (auto* notifier : {watch->read.release(), watch->write.release()}) {
-                if (notifier) {
-                    notifier->setEnabled(false);
-                    notifier->deleteLater();
-                }
-            }
-            delete watch;
+        // An idle connection in curl's cache: the socket stays open for the next request, so
+        // its notifiers are only switched off (re-creating them per request is what costs);
+        // they go when curl closes the socket (onCloseSocket).
+        if (Watch* watch = multi->m_watches.value(socket)) {
+            watch->read->setEnabled(false);
+            watch->write->setEnabled(false);
         }
         return 0;
     }
@@ -266,6 +267,20 @@ int CurlMulti::onSocket(CURL*, int socket, int what, void* self, void*)
     watch->read->setEnabled(what == CURL_POLL_IN || what == CURL_POLL_INOUT);
     watch->write->setEnabled(what == CURL_POLL_OUT || what == CURL_POLL_INOUT);
     return 0;
+}
+
+int CurlMulti::onCloseSocket(void* self, int socket)
+{
+    auto* multi = static_cast<CurlMulti*>(self);
+    if (Watch* watch = multi->m_watches.take(socket)) {
+        // This may run inside one of the notifiers' own activated(): delete them later.
+        for (auto* notifier : {watch->read.release(), watch->write.release()}) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+        delete watch;
+    }
+    return ::close(socket);
 }
 
 int CurlMulti::onTimer(CURLM*, long timeoutMs, void* self)

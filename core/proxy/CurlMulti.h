@@ -73,6 +73,7 @@ private:
     struct Watch;
     static int onSocket(CURL* easy, int socket, int what, void* self, void* socketData);
     static int onTimer(CURLM* multi, long timeoutMs, void* self);
+    static int onCloseSocket(void* self, int socket);
     static size_t onHeader(char* data, size_t size, size_t count, void* transfer);
     static size_t onWrite(char* data, size_t size, size_t count, void* transfer);
     static size_t onRead(char* data, size_t size, size_t count, void* transfer);

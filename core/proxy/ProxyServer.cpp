@@ -66,7 +66,7 @@ EngineGateway::fromSnapshot(const QString& origin, const QString& path) const
         return std::optional<payments::Credential>();
     }
     payments::Credential credential;
-    credential.headerValue = chosen->authorizationValue();
+    credential.headerValue = found->values.value(chosen->id);
     credential.tokenId = chosen->id;
     return std::optional(credential);
 }
@@ -106,6 +106,10 @@ void EngineGateway::credentialFor(const policy::Origin& origin, const QString& p
                 QWriteLocker locker(&m_lock);
                 Snapshot& snapshot = m_snapshots[key];
                 snapshot.tokens = engine->activeTokensFor(origin);
+                snapshot.values.clear();
+                for (const payments::Token& token : std::as_const(snapshot.tokens)) {
+                    snapshot.values.insert(token.id, token.authorizationValue());
+                }
                 if (credential) {
                     snapshot.paths.insert(path, credential->tokenId);
                 }
@@ -541,12 +545,13 @@ void ProxyConnection::feed()
         m_continueSent = false;
         m_state = streaming ? State::Uploading : State::Handling;
         m_timer.stop();
-        QMetaObject::invokeMethod(
-            this, [this] { handleRequest(); }, Qt::QueuedConnection);
         if (streaming) {
+            QMetaObject::invokeMethod(
+                this, [this] { handleRequest(); }, Qt::QueuedConnection);
             m_socket->setReadBufferSize(kMaxBufferedToClient);
             continue; // the body may already be waiting in m_input
         }
+        handleRequest(); // outside http-parser's callbacks: safe to act at once
         return;
     }
 }

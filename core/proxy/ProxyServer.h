@@ -81,7 +81,8 @@ public:
 private:
     struct Snapshot {
         QList<payments::Token> tokens;
-        QHash<QString, int64_t> paths; // path -> token id that path takes
+        QHash<int64_t, QByteArray> values; // token id -> Authorization value, made once
+        QHash<QString, int64_t> paths;     // path -> token id that path takes
     };
     // Under m_lock: the answer from the copy, or nothing when the engine must be asked.
     std::optional<std::optional<payments::Credential>> fromSnapshot(const QString& origin,

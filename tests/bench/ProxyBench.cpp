@@ -397,6 +397,13 @@ int main(int argc, char** argv)
     const QByteArray tlsTarget = "127.0.0.1:" + QByteArray::number(originTls);
 
     const int ms = seconds * 1000;
+    if (argc > 2 && QByteArrayView(argv[2]) == "wallet-only") {
+        // For profiling: only the wallet's plain HTTP path.
+        const Measure only = run({ours, absolute, auth, {}, {}}, connections, ms, false);
+        std::printf("l402-wallet proxy (cached-token path): %.0f req/s (errors %d)\n", only.rate,
+                    only.errors);
+        return 0;
+    }
     std::printf("plain HTTP keep-alive, %d connections, %d s each; origin nginx\n", connections,
                 seconds);
     const Measure direct = run({origin, "/x", {}, {}, {}}, connections, ms, false);
