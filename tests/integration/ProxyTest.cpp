@@ -104,6 +104,7 @@ private Q_SLOTS:
     void leafCertificatesAreShapedLikeMitmproxys();
     void aRejectedTokenIsNotSentAgain();
     void largeBodiesStreamAndAreNotReplayed();
+    void redirectsArePassedBackNotFollowed();
 
 private:
     QString tlsApiUrl(const QString& path) const
@@ -818,6 +819,27 @@ void ProxyTest::largeBodiesStreamAndAreNotReplayed()
     QCOMPARE(m_harness->lnd().totalSendCalls(), 0);
     // Small bodies are still kept and replayed after paying (chunkedRequestBodiesAre...).
     QVERIFY(QTest::qWaitFor([&] { return m_proxy->openConnections() == 0; }, 10'000));
+}
+
+void ProxyTest::redirectsArePassedBackNotFollowed()
+{
+    FakeHttpServer origin;
+    QVERIFY(origin.listen());
+    origin.route("GET", QStringLiteral("/old"), [&](const FakeRequest&, FakeResponder& r) {
+        r.reply(302, {{"Location", origin.url(QStringLiteral("/new")).toString().toLatin1()}});
+    });
+    origin.route("GET", QStringLiteral("/new"),
+                 [](const FakeRequest&, FakeResponder& r) { r.reply(200, {}, "new"); });
+    auto result =
+        runProgramServingEvents(QStringLiteral("curl"),
+                                {QStringLiteral("-sS"), QStringLiteral("-i"), QStringLiteral("-x"),
+                                 proxyUrl(), origin.url(QStringLiteral("/old")).toString()},
+                                cleanEnvironment());
+    QVERIFY2(result.out.startsWith("HTTP/1.1 302"), result.out.constData());
+    const QByteArray location =
+        "Location: " + origin.url(QStringLiteral("/new")).toString().toLatin1();
+    QVERIFY(result.out.contains(location));
+    QCOMPARE(origin.requestCount("GET", QStringLiteral("/new")), 0); // the client decides
 }
 
 QTEST_GUILESS_MAIN(ProxyTest)
