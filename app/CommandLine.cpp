@@ -99,6 +99,8 @@ QString usageText()
         "        [--max-cost SATS] [--max-fee SATS] [--no-pay] URL\n"
         "                          Fetch a URL, paying its L402 price within your budgets\n"
         "                          (exit 2: over max cost, 3: payment failed, 4: network)\n"
+        "  mcp                     MCP server on stdio (tools: fetch, budget_status,\n"
+        "                          list_tokens, decode) for agents\n"
         "  history [--limit N]     Payments, newest first\n"
         "  tokens [remove ORIGIN]  Bought tokens, or forget the tokens of a site\n"
         "  budget set PATTERN [--agent NAME] [--max-payment SATS] [--daily SATS]\n"

@@ -26,6 +26,7 @@ int runDecode(const GlobalOptions& options);
 int runServe(const GlobalOptions& options);
 int runNode(const GlobalOptions& options);
 int runFetch(const GlobalOptions& options);
+int runMcp(const GlobalOptions& options);
 // history, tokens, budget, agent, env
 int runDataCommand(const GlobalOptions& options);
 #ifdef L402_WITH_GUI

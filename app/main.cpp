@@ -54,6 +54,9 @@ int main(int argc, char** argv)
     if (options.command == QLatin1String("fetch")) {
         return runFetch(options);
     }
+    if (options.command == QLatin1String("mcp")) {
+        return runMcp(options);
+    }
     if (options.command == QLatin1String("history") || options.command == QLatin1String("tokens") ||
         options.command == QLatin1String("budget") || options.command == QLatin1String("agent") ||
         options.command == QLatin1String("env") || options.command == QLatin1String("ca") ||

@@ -1,0 +1,352 @@
+// `l402-wallet mcp`: a Model Context Protocol server on stdio (JSON-RPC 2.0, one message per
+// line) so an agent can fetch paid resources through the wallet without holding one. Spending
+// follows the user's budgets and approvals exactly as through the proxy.
+
+#include "app/Commands.h"
+#include "app/WalletRuntime.h"
+#include "app/WalletSession.h"
+#include "core/payments/PaidFetcher.h"
+#include "core/payments/TokenStore.h"
+#include "core/policy/Budget.h"
+#include "core/protocol/DecodeReport.h"
+#include "core/protocol/Macaroon.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QSocketNotifier>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace l402::app {
+namespace {
+
+// MCP revisions this server speaks, newest first.
+const QStringList kProtocolVersions = {QStringLiteral("2025-06-18"), QStringLiteral("2025-03-26"),
+                                       QStringLiteral("2024-11-05")};
+// A tool result carries at most this much of a response body as text.
+constexpr qsizetype kMaxBodyText = 100 * 1024;
+
+void send(const QJsonObject& message)
+{
+    const QByteArray line = QJsonDocument(message).toJson(QJsonDocument::Compact) + '\n';
+    std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), stdout);
+    std::fflush(stdout);
+}
+
+void reply(const QJsonValue& id, const QJsonValue& result)
+{
+    send(QJsonObject{{QStringLiteral("jsonrpc"), QStringLiteral("2.0")},
+                     {QStringLiteral("id"), id},
+                     {QStringLiteral("result"), result}});
+}
+
+void replyError(const QJsonValue& id, int code, const QString& message)
+{
+    send(QJsonObject{{QStringLiteral("jsonrpc"), QStringLiteral("2.0")},
+                     {QStringLiteral("id"), id},
+                     {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), code},
+                                                           {QStringLiteral("message"), message}}}});
+}
+
+QJsonObject toolResult(const QJsonObject& structured, bool isError)
+{
+    return QJsonObject{
+        {QStringLiteral("content"),
+         QJsonArray{QJsonObject{
+             {QStringLiteral("type"), QStringLiteral("text")},
+             {QStringLiteral("text"),
+              QString::fromUtf8(QJsonDocument(structured).toJson(QJsonDocument::Compact))}}}},
+        {QStringLiteral("structuredContent"), structured},
+        {QStringLiteral("isError"), isError}};
+}
+
+QJsonObject schema(const QJsonObject& properties, const QStringList& required)
+{
+    return QJsonObject{{QStringLiteral("type"), QStringLiteral("object")},
+                       {QStringLiteral("properties"), properties},
+                       {QStringLiteral("required"), QJsonArray::fromStringList(required)}};
+}
+
+QJsonArray toolList()
+{
+    const auto string = [](const char* description) {
+        return QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                           {QStringLiteral("description"), QLatin1String(description)}};
+    };
+    return QJsonArray{
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("fetch")},
+                    {QStringLiteral("description"),
+                     QStringLiteral("Fetch an http(s) URL. When the server asks for an L402 "
+                                    "payment, the wallet pays within the user's budgets (and "
+                                    "asks the user when a rule says so) and retries.")},
+                    {QStringLiteral("inputSchema"),
+                     schema({{QStringLiteral("url"), string("The URL")},
+                             {QStringLiteral("method"), string("HTTP method, GET by default")},
+                             {QStringLiteral("headers"),
+                              QJsonObject{{QStringLiteral("type"), QStringLiteral("object")},
+                                          {QStringLiteral("description"),
+                                           QStringLiteral("Request headers")}}},
+                             {QStringLiteral("body"), string("Request body")},
+                             {QStringLiteral("max_cost_sats"),
+                              QJsonObject{{QStringLiteral("type"), QStringLiteral("integer")},
+                                          {QStringLiteral("description"),
+                                           QStringLiteral("Refuse to pay more than this")}}}},
+                            {QStringLiteral("url")})}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("budget_status")},
+                    {QStringLiteral("description"),
+                     QStringLiteral("The user's spending rules and how much of each is used.")},
+                    {QStringLiteral("inputSchema"), schema({}, {})}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("list_tokens")},
+                    {QStringLiteral("description"),
+                     QStringLiteral("Tokens the wallet holds per site (no secrets).")},
+                    {QStringLiteral("inputSchema"), schema({}, {})}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("decode")},
+                    {QStringLiteral("description"),
+                     QStringLiteral("Decode a BOLT 11 invoice, a macaroon or a "
+                                    "WWW-Authenticate challenge, offline.")},
+                    {QStringLiteral("inputSchema"),
+                     schema({{QStringLiteral("input"), string("What to decode")}},
+                            {QStringLiteral("input")})}},
+    };
+}
+
+class McpServer {
+public:
+    McpServer(store::WalletStore& wallet, WalletRuntime& runtime, std::function<void()> quit)
+        : m_wallet(wallet)
+        , m_runtime(runtime)
+        , m_fetcher(*runtime.engine, m_network)
+        , m_quit(std::move(quit))
+    {
+    }
+
+    void onLine(const QByteArray& line)
+    {
+        QJsonParseError error{};
+        const QJsonDocument document = QJsonDocument::fromJson(line, &error);
+        if (!document.isObject()) {
+            replyError(QJsonValue(), -32700, QStringLiteral("Parse error"));
+            return;
+        }
+        const QJsonObject message = document.object();
+        const QJsonValue id = message.value(QLatin1String("id"));
+        const QString method = message.value(QLatin1String("method")).toString();
+        const QJsonObject params = message.value(QLatin1String("params")).toObject();
+        if (method.isEmpty()) {
+            return; // a response to nothing we asked; ignored
+        }
+        const bool notification = !message.contains(QLatin1String("id"));
+        if (notification) {
+            return; // notifications/initialized, cancelled, ...: nothing to answer
+        }
+        if (method == QLatin1String("initialize")) {
+            const QString asked = params.value(QLatin1String("protocolVersion")).toString();
+            reply(id, QJsonObject{
+                          {QStringLiteral("protocolVersion"),
+                           kProtocolVersions.contains(asked) ? asked : kProtocolVersions.first()},
+                          {QStringLiteral("capabilities"),
+                           QJsonObject{{QStringLiteral("tools"),
+                                        QJsonObject{{QStringLiteral("listChanged"), false}}}}},
+                          {QStringLiteral("serverInfo"),
+                           QJsonObject{{QStringLiteral("name"), QStringLiteral("l402-wallet")},
+                                       {QStringLiteral("version"), QLatin1String(L402_VERSION)}}},
+                          {QStringLiteral("instructions"),
+                           QStringLiteral("Use the fetch tool for URLs that may ask for an L402 "
+                                          "payment; the user's wallet decides and pays.")}});
+        } else if (method == QLatin1String("ping")) {
+            reply(id, QJsonObject{});
+        } else if (method == QLatin1String("tools/list")) {
+            reply(id, QJsonObject{{QStringLiteral("tools"), toolList()}});
+        } else if (method == QLatin1String("tools/call")) {
+            call(id, params.value(QLatin1String("name")).toString(),
+                 params.value(QLatin1String("arguments")).toObject());
+        } else {
+            replyError(id, -32601, QStringLiteral("Method not found: %1").arg(method));
+        }
+    }
+
+private:
+    void call(const QJsonValue& id, const QString& name, const QJsonObject& arguments)
+    {
+        if (name == QLatin1String("fetch")) {
+            fetch(id, arguments);
+        } else if (name == QLatin1String("decode")) {
+            const QString input = arguments.value(QLatin1String("input")).toString();
+            auto decoded = protocol::decodeAnything(input);
+            reply(id, decoded ? toolResult(decoded->second, false)
+                              : toolResult(errorObject(decoded.error()), true));
+        } else if (name == QLatin1String("list_tokens")) {
+            payments::TokenStore tokens(m_wallet.database(), SystemClock::instance());
+            QJsonArray list;
+            const auto all = tokens.list();
+            for (const payments::Token& token : all ? all.value() : QList<payments::Token>{}) {
+                if (token.status == QLatin1String("removed")) {
+                    continue;
+                }
+                list.append(QJsonObject{
+                    {QStringLiteral("origin"), token.origin},
+                    {QStringLiteral("services"), QJsonArray::fromStringList(token.services)},
+                    {QStringLiteral("amount_msat"), qint64(token.amountMsat)},
+                    {QStringLiteral("status"), token.status},
+                    {QStringLiteral("expires_at"),
+                     token.expiresAt ? QJsonValue(qint64(*token.expiresAt)) : QJsonValue()}});
+            }
+            reply(id, toolResult(QJsonObject{{QStringLiteral("tokens"), list}}, false));
+        } else if (name == QLatin1String("budget_status")) {
+            policy::BudgetBook& book = m_runtime.engine->budgets();
+            const policy::Windows windows =
+                policy::windowsAt(SystemClock::instance().now(), book.zone());
+            QJsonArray list;
+            const auto rules = book.rules();
+            for (const policy::BudgetRule& rule :
+                 rules ? rules.value() : QList<policy::BudgetRule>{}) {
+                const auto usage = book.usageOf(rule, windows);
+                const policy::Usage used = usage ? usage.value() : policy::Usage{};
+                const auto limit = [](const std::optional<int64_t>& msat) {
+                    return msat ? QJsonValue(qint64(*msat)) : QJsonValue();
+                };
+                list.append(
+                    QJsonObject{{QStringLiteral("pattern"), rule.pattern},
+                                {QStringLiteral("agent"), rule.agent},
+                                {QStringLiteral("mode"), policy::modeName(rule.mode)},
+                                {QStringLiteral("max_payment_msat"), limit(rule.maxPaymentMsat)},
+                                {QStringLiteral("daily_msat"), limit(rule.dailyMsat)},
+                                {QStringLiteral("weekly_msat"), limit(rule.weeklyMsat)},
+                                {QStringLiteral("monthly_msat"), limit(rule.monthlyMsat)},
+                                {QStringLiteral("used_today_msat"), qint64(used.dayMsat)},
+                                {QStringLiteral("used_this_week_msat"), qint64(used.weekMsat)},
+                                {QStringLiteral("used_this_month_msat"), qint64(used.monthMsat)}});
+            }
+            reply(id, toolResult(QJsonObject{{QStringLiteral("rules"), list}}, false));
+        } else {
+            replyError(id, -32602, QStringLiteral("Unknown tool: %1").arg(name));
+        }
+    }
+
+    static QJsonObject errorObject(const Error& error)
+    {
+        return QJsonObject{
+            {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), error.code},
+                                                  {QStringLiteral("message"), error.message}}}};
+    }
+
+    void fetch(const QJsonValue& id, const QJsonObject& arguments)
+    {
+        payments::FetchRequest request;
+        request.url = QUrl(arguments.value(QLatin1String("url")).toString(), QUrl::StrictMode);
+        request.method = arguments.value(QLatin1String("method"))
+                             .toString(QStringLiteral("GET"))
+                             .toUpper()
+                             .toLatin1();
+        request.body = arguments.value(QLatin1String("body")).toString().toUtf8();
+        request.agent = QStringLiteral("mcp");
+        const QJsonObject headers = arguments.value(QLatin1String("headers")).toObject();
+        for (auto it = headers.begin(); it != headers.end(); ++it) {
+            request.headers.append({it.key().toLatin1(), it.value().toString().toUtf8()});
+        }
+        if (arguments.contains(QLatin1String("max_cost_sats"))) {
+            request.maxCostMsat =
+                arguments.value(QLatin1String("max_cost_sats")).toInteger() * 1000;
+        }
+        m_fetcher.fetch(request, [id](Result<payments::FetchResponse> result) {
+            if (!result) {
+                reply(id, toolResult(errorObject(result.error()), true));
+                return;
+            }
+            const payments::FetchResponse& response = result.value();
+            QJsonObject headersOut;
+            for (const auto& [name, value] : response.headers) {
+                headersOut.insert(QString::fromLatin1(name), QString::fromUtf8(value));
+            }
+            QJsonObject out{
+                {QStringLiteral("status"), response.status},
+                {QStringLiteral("headers"), headersOut},
+                {QStringLiteral("body"), QString::fromUtf8(response.body.left(kMaxBodyText))}};
+            if (response.body.size() > kMaxBodyText) {
+                out.insert(QStringLiteral("note"),
+                           QStringLiteral("The body was %1 bytes; the first %2 are shown.")
+                               .arg(response.body.size())
+                               .arg(kMaxBodyText));
+            }
+            if (response.payment) {
+                out.insert(
+                    QStringLiteral("payment"),
+                    QJsonObject{
+                        {QStringLiteral("amount_sat"),
+                         double(response.payment->amountMsat) / 1000.0},
+                        {QStringLiteral("fee_sat"), double(response.payment->feeMsat) / 1000.0},
+                        {QStringLiteral("payment_hash"),
+                         QString::fromLatin1(response.payment->paymentHash.toHex())}});
+            }
+            reply(id, toolResult(out, response.status >= 400));
+        });
+    }
+
+    store::WalletStore& m_wallet;
+    WalletRuntime& m_runtime;
+    QNetworkAccessManager m_network;
+    payments::PaidFetcher m_fetcher;
+    std::function<void()> m_quit;
+};
+
+} // namespace
+
+int runMcp(const GlobalOptions& options)
+{
+    if (!options.arguments.isEmpty()) {
+        return reportError(
+            options, Error{QStringLiteral("usage"), QStringLiteral("mcp takes no arguments.")},
+            kExitUsage);
+    }
+    std::unique_ptr<WalletRuntime> runtime;
+    std::unique_ptr<McpServer> server;
+    std::unique_ptr<QSocketNotifier> input;
+    QByteArray buffer;
+    QList<QByteArray> early; // lines that arrived before the engine was ready
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        auto created = WalletRuntime::create(wallet, options.demo);
+        if (!created) {
+            finish(reportError(options, created.error()));
+            return;
+        }
+        runtime = std::move(created.value());
+        // Nobody answers approvals here: a rule that asks is a deny, and says so.
+        runtime->broker->setAnswerable(false);
+        server = std::make_unique<McpServer>(wallet, *runtime, [finish] { finish(kExitOk); });
+        input = std::make_unique<QSocketNotifier>(STDIN_FILENO, QSocketNotifier::Read);
+        QObject::connect(input.get(), &QSocketNotifier::activated, input.get(), [&, finish] {
+            char chunk[65536];
+            const ssize_t got = ::read(STDIN_FILENO, chunk, sizeof chunk);
+            if (got <= 0) {
+                input->setEnabled(false);
+                finish(kExitOk); // the client closed stdin: the session is over
+                return;
+            }
+            buffer.append(chunk, static_cast<qsizetype>(got));
+            for (qsizetype end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+                const QByteArray line = buffer.left(end).trimmed();
+                buffer.remove(0, end + 1);
+                if (line.isEmpty()) {
+                    continue;
+                }
+                if (runtime->engine->isReady()) {
+                    server->onLine(line);
+                } else {
+                    early.append(line);
+                }
+            }
+        });
+        QObject::connect(runtime->engine.get(), &payments::PaymentEngine::ready,
+                         runtime->engine.get(), [&] {
+                             for (const QByteArray& line : std::exchange(early, {})) {
+                                 server->onLine(line);
+                             }
+                         });
+        runtime->engine->start();
+    });
+}
+
+} // namespace l402::app
