@@ -1,5 +1,7 @@
 #include "app/Commands.h"
 
+#include "core/util/TerminalText.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,6 +17,17 @@ void protectSecretsInMemory()
     const struct rlimit none = {0, 0};
     ::setrlimit(RLIMIT_CORE, &none);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void printLine(const QString& text)
+{
+    const QByteArray bytes = escapeForTerminal(text).toUtf8() + '\n';
+    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
+}
+
+Error usage(const QString& message)
+{
+    return Error{QStringLiteral("usage"), message};
 }
 
 void printJson(const QJsonValue& value)

@@ -17,6 +17,10 @@ inline constexpr quint16 kDefaultProxyPort = 8402;
 // {"error":{"code","message"}} on stdout. Returns `exitCode` for `return reportError(...)`.
 int reportError(const GlobalOptions& options, const Error& error, int exitCode = kExitError);
 void printJson(const QJsonValue& value);
+// One line on stdout, with control characters a server or node sent made harmless.
+void printLine(const QString& text);
+// An Error with the code `usage` (exit 64 when reported).
+Error usage(const QString& message);
 
 // For every command that unlocks the wallet: no core dumps (they would hold the data key)
 // and no ptrace attach by other processes of the same user.

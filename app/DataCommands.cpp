@@ -20,17 +20,6 @@
 namespace l402::app {
 namespace {
 
-void printLine(const QString& text)
-{
-    const QByteArray bytes = escapeForTerminal(text).toUtf8() + '\n';
-    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
-}
-
-Error usage(const QString& message)
-{
-    return Error{QStringLiteral("usage"), message};
-}
-
 QString sat(int64_t msat)
 {
     return formatMsatAsSat(static_cast<uint64_t>(std::max<int64_t>(msat, 0)));

@@ -28,11 +28,6 @@ struct FetchOptions {
     bool methodGiven = false;
 };
 
-Error usage(const QString& message)
-{
-    return Error{QStringLiteral("usage"), message};
-}
-
 std::optional<int64_t> parseSats(const QString& text)
 {
     bool ok = false;

@@ -16,17 +16,6 @@
 namespace l402::app {
 namespace {
 
-void printLine(const QString& text)
-{
-    const QByteArray bytes = text.toUtf8() + '\n';
-    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
-}
-
-Error usage(const QString& message)
-{
-    return Error{QStringLiteral("usage"), message};
-}
-
 // Parses `--name value` pairs; every option must be known and have a value.
 Result<QHash<QString, QString>> parseOptions(const QStringList& arguments, const QStringList& known)
 {

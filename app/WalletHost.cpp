@@ -2,6 +2,7 @@
 
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
+#include "core/store/Settings.h"
 #include "core/util/Money.h"
 
 #include <QPointer>
@@ -12,31 +13,6 @@ namespace {
 // The --demo world keeps its agent's secret so the window can always show a line that works
 // (simulated funds only; a real wallet keeps nothing but the hash).
 constexpr auto kDemoAgent = "demo";
-
-Result<QString> setting(store::Database& database, const char* key)
-{
-    auto statement = database.prepare("SELECT value FROM settings WHERE key = ?1");
-    if (!statement) {
-        return Result<QString>(statement.error());
-    }
-    statement->bind(1, QString::fromLatin1(key));
-    auto row = statement->step();
-    if (!row) {
-        return Result<QString>(row.error());
-    }
-    return row.value() ? statement->text(0) : QString();
-}
-
-Status setSetting(store::Database& database, const char* key, const QString& value)
-{
-    auto statement =
-        database.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)");
-    if (!statement) {
-        return Status(statement.error());
-    }
-    statement->bind(1, QString::fromLatin1(key)).bind(2, value);
-    return statement->run();
-}
 
 } // namespace
 
@@ -171,12 +147,12 @@ QString WalletHost::prepareDemo()
         return {};
     }
     store::Database& database = m_wallet->database();
-    auto secret = setting(database, "demo_agent_secret");
+    auto secret = store::readSetting(database, QStringLiteral("demo_agent_secret"));
     if (secret && secret->isEmpty()) {
         policy::AgentBook agents(database, SystemClock::instance());
         (void)agents.remove(QLatin1String(kDemoAgent));
         if (auto added = agents.add(QLatin1String(kDemoAgent))) {
-            (void)setSetting(database, "demo_agent_secret", added->secret);
+            (void)store::writeSetting(database, QStringLiteral("demo_agent_secret"), added->secret);
             secret = added->secret;
         }
         // Demo funds, demo rule: pay up to 5,000 sat a day without asking.

@@ -586,41 +586,44 @@ void PaymentEngine::pay(const std::shared_ptr<Flight>& flight, const std::shared
     payment.amountMsat = offer->amountMsat;
     payment.feeLimitMsat = offer->feeLimitMsat;
     payment.credential = offer->isL402 ? offer->macaroon.toBinaryV2() : QByteArray();
-    int64_t paymentId = 0;
-    {
-        // The reservation becomes the payment row at the same cost.
+    // The reservation becomes the payment row at the same cost, in one transaction.
+    auto initiated = [&]() -> Result<int64_t> {
         policy::UsageNeutralWrite neutral(m_budgets);
         auto transaction = Transaction::begin(m_store.database());
         if (!transaction) {
-            refuse(flight, walletError(transaction.error()), offer->amountMsat,
-                   QStringLiteral("failed"));
-            return;
+            return Result<int64_t>(walletError(transaction.error()));
         }
         auto id = m_store.ledger().recordInitiated(payment);
         if (!id) {
             // duplicate_payment: this hash was paid or is being paid; never a second time.
-            refuse(flight,
-                   id.error().code == QLatin1String(store::ledger_error::kDuplicate)
-                       ? Error{QLatin1String(engine_error::kPaymentPending),
-                               QStringLiteral("This invoice is already being paid or was paid "
-                                              "(%1); it will not be paid again.")
-                                   .arg(id.error().message)}
-                       : walletError(id.error()),
-                   offer->amountMsat, QStringLiteral("refused"));
-            return;
+            return Result<int64_t>(
+                id.error().code == QLatin1String(store::ledger_error::kDuplicate)
+                    ? Error{QLatin1String(engine_error::kPaymentPending),
+                            QStringLiteral("This invoice is already being paid or was paid "
+                                           "(%1); it will not be paid again.")
+                                .arg(id.error().message)}
+                    : walletError(id.error()));
         }
-        paymentId = id.value();
-        if (auto linked = m_budgets.linkReservation(reservation.value(), paymentId); !linked) {
-            refuse(flight, walletError(linked.error()), offer->amountMsat,
-                   QStringLiteral("failed"));
-            return;
+        if (auto linked = m_budgets.linkReservation(reservation.value(), id.value()); !linked) {
+            return Result<int64_t>(walletError(linked.error()));
         }
         if (auto committed = (*transaction)->commit(); !committed) {
-            refuse(flight, walletError(committed.error()), offer->amountMsat,
-                   QStringLiteral("failed"));
-            return;
+            return Result<int64_t>(walletError(committed.error()));
         }
+        return id;
+    }();
+    if (!initiated) {
+        // Nothing was written and the node was not asked: the reserved money is free again.
+        if (auto released = m_budgets.releaseReservation(reservation.value()); !released) {
+            log::warning(released.error().message); // released at the next start instead
+        }
+        refuse(flight, initiated.error(), offer->amountMsat,
+               initiated.error().code == QLatin1String(engine_error::kWallet)
+                   ? QStringLiteral("failed")
+                   : QStringLiteral("refused"));
+        return;
     }
+    const int64_t paymentId = initiated.value();
     crashPoint(kCrashAfterInitiated);
     if (auto marked =
             [&] {

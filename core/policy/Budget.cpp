@@ -511,6 +511,41 @@ Status BudgetBook::releaseForPayment(int64_t paymentId)
     return statement->run();
 }
 
+Status BudgetBook::releaseReservation(int64_t reservationId)
+{
+    auto found = m_database.prepare(
+        "SELECT origin, agent, amount_msat + fee_reserve_msat, created_at FROM reservations "
+        "WHERE id = ?1 AND released_at IS NULL AND payment_id IS NULL");
+    if (!found) {
+        return Status(found.error());
+    }
+    found->bind(1, reservationId);
+    auto row = found->step();
+    if (!row) {
+        return Status(row.error());
+    }
+    if (!row.value()) {
+        return success(); // already released or turned into a payment
+    }
+    const QString origin = found->text(0);
+    const QString agent = found->text(1);
+    const int64_t cost = found->integer(2);
+    const int64_t createdAt = found->integer(3);
+    const bool wasCurrent = usageCacheCurrent();
+    auto release = m_database.prepare("UPDATE reservations SET released_at = ?2 WHERE id = ?1");
+    if (!release) {
+        return Status(release.error());
+    }
+    release->bind(1, reservationId).bind(2, m_clock.nowSeconds());
+    if (auto done = release->run(); !done) {
+        return done;
+    }
+    if (wasCurrent) {
+        adjustUsage(origin, agent, createdAt, -cost);
+    }
+    return success();
+}
+
 Result<int> BudgetBook::releaseOrphans()
 {
     auto statement = m_database.prepare("UPDATE reservations SET released_at = ?1 "

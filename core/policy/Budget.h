@@ -106,6 +106,9 @@ public:
     // transaction).
     Status linkReservation(int64_t reservationId, int64_t paymentId);
     Status releaseForPayment(int64_t paymentId);
+    // A reservation whose payment could not be written (the hash was already paid, or the
+    // database failed): the money is free again at once.
+    Status releaseReservation(int64_t reservationId);
     // At start-up: reservations whose payment was never written (the process died between
     // the two steps; the node was never called) are released. Returns how many.
     Result<int> releaseOrphans();

@@ -18,6 +18,8 @@ namespace {
 constexpr long kConnectTimeoutMs = 15'000;
 constexpr long kStallSeconds = 60;
 
+} // namespace
+
 QByteArray systemCaBundle()
 {
     for (const char* path : {"/etc/ssl/certs/ca-certificates.crt",
@@ -29,8 +31,6 @@ QByteArray systemCaBundle()
     }
     return {};
 }
-
-} // namespace
 
 struct CurlMulti::Transfer {
     CurlMulti* owner = nullptr;

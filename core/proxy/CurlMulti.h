@@ -45,6 +45,10 @@ struct UpstreamSink {
     std::function<void(bool ok, const QString& error)> done;
 };
 
+// The system's trusted CAs as one PEM bundle (Debian, Fedora and BSD-style locations); empty
+// when none is found.
+QByteArray systemCaBundle();
+
 struct UpstreamTls {
     QByteArray extraCaPem; // trusted in addition to the system's CAs
 };

@@ -1,6 +1,8 @@
 #include "core/proxy/LocalCa.h"
 
+#include "core/proxy/CurlMulti.h"
 #include "core/store/DataDirectory.h"
+#include "core/store/Settings.h"
 
 #include <QFile>
 #include <QHostAddress>
@@ -88,20 +90,6 @@ Status failure(const char* what)
         QStringLiteral("The local certificate authority could not %1.").arg(QLatin1String(what)));
 }
 
-Result<QByteArray> settingValue(store::Database& database, const char* key)
-{
-    auto statement = database.prepare("SELECT value FROM settings WHERE key = ?1");
-    if (!statement) {
-        return Result<QByteArray>(statement.error());
-    }
-    statement->bind(1, QString::fromLatin1(key));
-    auto row = statement->step();
-    if (!row) {
-        return Result<QByteArray>(row.error());
-    }
-    return row.value() ? statement->text(0).toLatin1() : QByteArray();
-}
-
 } // namespace
 
 struct LocalCa::Keys {
@@ -133,13 +121,13 @@ Result<std::shared_ptr<LocalCa>> LocalCa::loadOrCreate(store::Database& database
 {
     using R = Result<std::shared_ptr<LocalCa>>;
     std::shared_ptr<LocalCa> ca(new LocalCa(clock));
-    auto certificate = settingValue(database, "ca_certificate");
-    auto key = settingValue(database, "ca_private_key");
+    auto certificate = store::readSetting(database, QStringLiteral("ca_certificate"));
+    auto key = store::readSetting(database, QStringLiteral("ca_private_key"));
     if (!certificate || !key) {
         return R(certificate ? key.error() : certificate.error());
     }
     if (!certificate->isEmpty() && !key->isEmpty()) {
-        if (auto loaded = ca->load(certificate.value(), key.value()); !loaded) {
+        if (auto loaded = ca->load(certificate->toLatin1(), key->toLatin1()); !loaded) {
             return R(loaded.error());
         }
         return ca;
@@ -147,23 +135,19 @@ Result<std::shared_ptr<LocalCa>> LocalCa::loadOrCreate(store::Database& database
     if (auto made = ca->generate(); !made) {
         return R(made.error());
     }
-    auto store = store::Transaction::begin(database);
-    if (!store) {
-        return R(store.error());
+    auto transaction = store::Transaction::begin(database);
+    if (!transaction) {
+        return R(transaction.error());
     }
     for (const auto& [name, value] : {std::pair{"ca_certificate", ca->m_certificatePem},
                                       std::pair{"ca_private_key", ca->m_keyPem}}) {
-        auto statement =
-            database.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)");
-        if (!statement) {
-            return R(statement.error());
-        }
-        statement->bind(1, QString::fromLatin1(name)).bind(2, QString::fromLatin1(value));
-        if (auto done = statement->run(); !done) {
+        if (auto done = store::writeSetting(database, QString::fromLatin1(name),
+                                            QString::fromLatin1(value));
+            !done) {
             return R(done.error());
         }
     }
-    if (auto committed = (*store)->commit(); !committed) {
+    if (auto committed = (*transaction)->commit(); !committed) {
         return R(committed.error());
     }
     return ca;
@@ -244,15 +228,7 @@ QString LocalCa::bundleFile(const QString& directory)
 
 Status LocalCa::writeFiles(const QString& directory) const
 {
-    QByteArray system;
-    for (const char* path : {"/etc/ssl/certs/ca-certificates.crt",
-                             "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"}) {
-        QFile file(QString::fromLatin1(path));
-        if (file.open(QIODevice::ReadOnly)) {
-            system = file.readAll();
-            break;
-        }
-    }
+    const QByteArray system = systemCaBundle();
     if (auto written =
             store::DataDirectory::writeFileAtomically(certificateFile(directory), m_certificatePem);
         !written) {

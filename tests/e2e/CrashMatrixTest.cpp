@@ -5,14 +5,12 @@
 // counts exactly what was spent.
 
 #include "core/payments/CrashPoint.h"
-#include "tests/support/EngineHarness.h"
-#include "tests/support/ProcessRunner.h"
+#include "tests/support/CliWorld.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -48,50 +46,18 @@ void CrashMatrixTest::killAtEachStepThenRestart()
     QFETCH(QString, point);
     QFETCH(bool, nodePaidBeforeTheCrash);
 
-    // The world outside the wallet: the node and the paid API.
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    FakeLnd lnd;
-    QVERIFY(lnd.start());
-    demo::PaidApiServer api(
-        [&](int64_t amountMsat, const QString& description) {
-            return issueTestInvoice(lnd, amountMsat, description);
-        },
-        SystemClock::instance());
-    api.addDemoEndpoints();
-    QVERIFY(api.listen());
-
-    const QString dataDir = dir.path() + QStringLiteral("/wallet");
-    const QString macaroonFile = dir.path() + QStringLiteral("/admin.macaroon");
-    const QString certFile = dir.path() + QStringLiteral("/tls.cert");
-    {
-        QFile macaroon(macaroonFile);
-        QVERIFY(macaroon.open(QIODevice::WriteOnly));
-        macaroon.write(lnd.macaroon());
-        QFile cert(certFile);
-        QVERIFY(cert.open(QIODevice::WriteOnly));
-        cert.write(lnd.certificate().toPem());
-    }
-    QProcessEnvironment environment;
-    environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("crash test"));
+    // The world outside the wallet (the node and the paid API) outlives every wallet process.
+    CliWorld world;
     // Children crash on purpose: no sanitizer report for the SIGKILL, and no leak check of a
     // process that never returned.
-    environment.insert(QStringLiteral("ASAN_OPTIONS"), QStringLiteral("detect_leaks=0"));
-    auto wallet = [&](QStringList arguments, const QProcessEnvironment& extra = {},
+    world.setEnvironment(QStringLiteral("ASAN_OPTIONS"), QStringLiteral("detect_leaks=0"));
+    QVERIFY(world.start());
+    FakeLnd& lnd = world.lnd();
+    demo::PaidApiServer& api = world.api();
+    auto wallet = [&](const QStringList& arguments, const QProcessEnvironment& extra = {},
                       const std::function<void(qint64)>& started = {}) {
-        arguments.prepend(dataDir);
-        arguments.prepend(QStringLiteral("--data-dir"));
-        QProcessEnvironment all = environment;
-        for (const QString& key : extra.keys()) {
-            all.insert(key, extra.value(key));
-        }
-        return runWalletServingEvents(arguments, all, 60'000, started);
+        return world.wallet(arguments, extra, started);
     };
-    auto setup =
-        wallet({QStringLiteral("node"), QStringLiteral("set"), QStringLiteral("lnd"),
-                QStringLiteral("--url"), lnd.url().toString(), QStringLiteral("--macaroon"),
-                macaroonFile, QStringLiteral("--cert"), certFile});
-    QVERIFY2(setup.exitCode == 0, setup.err.constData());
     auto budget = wallet({QStringLiteral("budget"), QStringLiteral("set"), QStringLiteral("*"),
                           QStringLiteral("--mode"), QStringLiteral("auto"),
                           QStringLiteral("--daily"), QStringLiteral("1000")});

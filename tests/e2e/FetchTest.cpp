@@ -2,14 +2,12 @@
 // 1 error, 2 over max cost, 3 payment failed, 4 network) against the Aperture-like API and
 // LND's double, both served from this process.
 
-#include "tests/support/EngineHarness.h"
-#include "tests/support/ProcessRunner.h"
+#include "tests/support/CliWorld.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpServer>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace l402;
@@ -24,37 +22,13 @@ private Q_SLOTS:
 
 void FetchTest::everyExitCodeFromARealCase()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    FakeLnd lnd;
-    QVERIFY(lnd.start());
-    demo::PaidApiServer api(
-        [&](int64_t amountMsat, const QString& description) {
-            return issueTestInvoice(lnd, amountMsat, description);
-        },
-        SystemClock::instance());
-    api.addDemoEndpoints();
-    QVERIFY(api.listen());
-    const QString dataDir = dir.path() + QStringLiteral("/wallet");
-    QFile macaroon(dir.path() + QStringLiteral("/admin.macaroon"));
-    QVERIFY(macaroon.open(QIODevice::WriteOnly));
-    macaroon.write(lnd.macaroon());
-    macaroon.close();
-    QFile cert(dir.path() + QStringLiteral("/tls.cert"));
-    QVERIFY(cert.open(QIODevice::WriteOnly));
-    cert.write(lnd.certificate().toPem());
-    cert.close();
-    QProcessEnvironment environment;
-    environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("fetch test"));
-    auto wallet = [&](QStringList arguments) {
-        arguments = QStringList{QStringLiteral("--data-dir"), dataDir} + arguments;
-        return runWalletServingEvents(arguments, environment, 60'000);
+    CliWorld world;
+    QVERIFY(world.start());
+    FakeLnd& lnd = world.lnd();
+    demo::PaidApiServer& api = world.api();
+    auto wallet = [&](const QStringList& arguments) {
+        return world.wallet(arguments);
     };
-    QCOMPARE(wallet({QStringLiteral("node"), QStringLiteral("set"), QStringLiteral("lnd"),
-                     QStringLiteral("--url"), lnd.url().toString(), QStringLiteral("--macaroon"),
-                     macaroon.fileName(), QStringLiteral("--cert"), cert.fileName()})
-                 .exitCode,
-             0);
     QCOMPARE(wallet({QStringLiteral("budget"), QStringLiteral("set"), QStringLiteral("*"),
                      QStringLiteral("--mode"), QStringLiteral("auto")})
                  .exitCode,
@@ -93,7 +67,7 @@ void FetchTest::everyExitCodeFromARealCase()
     QCOMPARE(payment[QLatin1String("fee_sat")].toDouble(), 1.234);
     QCOMPARE(payment[QLatin1String("payment_hash")].toString().size(), 64);
     // -o writes the body; the token is reused (no new payment).
-    const QString out = dir.path() + QStringLiteral("/quote.json");
+    const QString out = world.path(QStringLiteral("quote.json"));
     QCOMPARE(
         wallet({QStringLiteral("fetch"), QStringLiteral("-q"), QStringLiteral("-o"), out, quote})
             .exitCode,

@@ -2,15 +2,13 @@
 // call fetch that pays, call fetch over budget, decode, budget status; the session ends when
 // the client closes stdin.
 
-#include "tests/support/EngineHarness.h"
-#include "tests/support/ProcessRunner.h"
+#include "tests/support/CliWorld.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace l402;
@@ -53,37 +51,14 @@ QJsonObject McpTest::request(QProcess& mcp, int id, const QString& method,
 
 void McpTest::scriptedConversation()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    FakeLnd lnd;
-    QVERIFY(lnd.start());
-    demo::PaidApiServer api(
-        [&](int64_t amountMsat, const QString& description) {
-            return issueTestInvoice(lnd, amountMsat, description);
-        },
-        SystemClock::instance());
-    api.addDemoEndpoints();
-    QVERIFY(api.listen());
-    const QString dataDir = dir.path() + QStringLiteral("/wallet");
-    QFile macaroon(dir.path() + QStringLiteral("/admin.macaroon"));
-    QVERIFY(macaroon.open(QIODevice::WriteOnly));
-    macaroon.write(lnd.macaroon());
-    macaroon.close();
-    QFile cert(dir.path() + QStringLiteral("/tls.cert"));
-    QVERIFY(cert.open(QIODevice::WriteOnly));
-    cert.write(lnd.certificate().toPem());
-    cert.close();
-    QProcessEnvironment environment;
-    environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("mcp test"));
-    auto wallet = [&](QStringList arguments) {
-        arguments = QStringList{QStringLiteral("--data-dir"), dataDir} + arguments;
-        return runWalletServingEvents(arguments, environment, 60'000);
+    CliWorld world;
+    QVERIFY(world.start());
+    FakeLnd& lnd = world.lnd();
+    demo::PaidApiServer& api = world.api();
+    const QString dataDir = world.dataDir();
+    auto wallet = [&](const QStringList& arguments) {
+        return world.wallet(arguments);
     };
-    QCOMPARE(wallet({QStringLiteral("node"), QStringLiteral("set"), QStringLiteral("lnd"),
-                     QStringLiteral("--url"), lnd.url().toString(), QStringLiteral("--macaroon"),
-                     macaroon.fileName(), QStringLiteral("--cert"), cert.fileName()})
-                 .exitCode,
-             0);
     // 30 sat a day: the quote (21 sat + 10 sat fee reserve) fits, nothing more does.
     QCOMPARE(wallet({QStringLiteral("budget"), QStringLiteral("set"), QStringLiteral("*"),
                      QStringLiteral("--mode"), QStringLiteral("auto"), QStringLiteral("--daily"),
@@ -93,7 +68,7 @@ void McpTest::scriptedConversation()
 
     QProcess mcp;
     QProcessEnvironment full = QProcessEnvironment::systemEnvironment();
-    full.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("mcp test"));
+    full.insert(world.environment());
     mcp.setProcessEnvironment(full);
     mcp.start(QStringLiteral(L402_WALLET_EXECUTABLE),
               {QStringLiteral("--data-dir"), dataDir, QStringLiteral("mcp")});

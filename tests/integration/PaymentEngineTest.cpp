@@ -311,6 +311,9 @@ void PaymentEngineTest::invariant3_neverPaysAHashTwice()
     QCOMPARE(second.error().code, QStringLiteral("payment_pending")); // "already paid"
     QCOMPARE(h.lnd().sendCalls(invoice.paymentHash), 1);
     QCOMPARE(h.paymentCount(), 1);
+    // The refused second attempt holds no money in the budget.
+    QCOMPARE(scalar(h.store(), "SELECT count(*) FROM reservations WHERE released_at IS NULL"), 0);
+    expectUsageMatchesLedger(h);
 }
 
 void PaymentEngineTest::invariant3_uncertainOutcomeIsReconciledAtStartup()
