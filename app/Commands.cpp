@@ -19,10 +19,43 @@ void protectSecretsInMemory()
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+namespace {
+thread_local OutputCapture* t_capture = nullptr;
+}
+
+OutputCapture::OutputCapture()
+    : m_previous(t_capture)
+{
+    t_capture = this;
+}
+
+OutputCapture::~OutputCapture()
+{
+    t_capture = m_previous;
+}
+
+void writeOut(const QByteArray& bytes)
+{
+    if (t_capture) {
+        t_capture->out += bytes;
+        return;
+    }
+    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+void writeErr(const QByteArray& bytes)
+{
+    if (t_capture) {
+        t_capture->err += bytes;
+        return;
+    }
+    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stderr);
+}
+
 void printLine(const QString& text)
 {
-    const QByteArray bytes = escapeForTerminal(text).toUtf8() + '\n';
-    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
+    writeOut(QByteArray(escapeForTerminal(text).toUtf8() + '\n'));
 }
 
 Error usage(const QString& message)
@@ -35,14 +68,13 @@ void printJson(const QJsonValue& value)
     const QByteArray text = value.isObject()  ? QJsonDocument(value.toObject()).toJson()
                             : value.isArray() ? QJsonDocument(value.toArray()).toJson()
                                               : QJsonDocument(QJsonArray{value}).toJson();
-    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), stdout);
-    std::fflush(stdout);
+    writeOut(text);
 }
 
 int reportError(const GlobalOptions& options, const Error& error, int exitCode)
 {
     const QByteArray line = QStringLiteral("l402-wallet: %1\n").arg(error.message).toUtf8();
-    std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), stderr);
+    writeErr(line);
     if (options.json) {
         printJson(QJsonObject{
             {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), error.code},

@@ -13,6 +13,24 @@ enum ExitCode : int { kExitOk = 0, kExitError = 1, kExitUsage = 64 };
 // Where the proxy listens unless `serve --listen` says otherwise.
 inline constexpr quint16 kDefaultProxyPort = 8402;
 
+// Where command output goes. Normally stdout and stderr; while an OutputCapture lives on this
+// thread, into its buffers instead: the running wallet runs a data command for a CLI client of
+// its control socket and sends the output back for the client to print.
+void writeOut(const QByteArray& bytes);
+void writeErr(const QByteArray& bytes);
+class OutputCapture {
+public:
+    OutputCapture();
+    ~OutputCapture();
+    OutputCapture(const OutputCapture&) = delete;
+    OutputCapture& operator=(const OutputCapture&) = delete;
+    QByteArray out;
+    QByteArray err;
+
+private:
+    OutputCapture* m_previous;
+};
+
 // Prints an error the way the contract says: one line on stderr, and with --json also
 // {"error":{"code","message"}} on stdout. Returns `exitCode` for `return reportError(...)`.
 int reportError(const GlobalOptions& options, const Error& error, int exitCode = kExitError);

@@ -12,6 +12,7 @@
 #include "core/util/TerminalText.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -166,15 +167,16 @@ int runTokens(const GlobalOptions& options)
                                        ? QStringLiteral("expired")
                                        : token.status;
             if (options.json) {
-                out.append(
-                    QJsonObject{{QStringLiteral("origin"), token.origin},
-                                {QStringLiteral("payment_hash"),
-                                 QString::fromLatin1(token.paymentHash.toHex())},
-                                {QStringLiteral("amount_msat"), qint64(token.amountMsat)},
-                                {QStringLiteral("created_at"), qint64(token.createdAt)},
-                                {QStringLiteral("expires_at"), optionalMsat(token.expiresAt)},
-                                {QStringLiteral("status"), status},
-                                {QStringLiteral("caveats"), caveatsJson(token)}});
+                out.append(QJsonObject{
+                    {QStringLiteral("origin"), token.origin},
+                    {QStringLiteral("services"), QJsonArray::fromStringList(token.services)},
+                    {QStringLiteral("payment_hash"),
+                     QString::fromLatin1(token.paymentHash.toHex())},
+                    {QStringLiteral("amount_msat"), qint64(token.amountMsat)},
+                    {QStringLiteral("created_at"), qint64(token.createdAt)},
+                    {QStringLiteral("expires_at"), optionalMsat(token.expiresAt)},
+                    {QStringLiteral("status"), status},
+                    {QStringLiteral("caveats"), caveatsJson(token)}});
             } else {
                 printLine(
                     QStringLiteral("%1  %2  %3  %4%5")
@@ -506,14 +508,13 @@ int runEnv(const GlobalOptions& options)
     // environment of the shell it runs in rather than printing it again.
     const QString who =
         name.isEmpty() ? QStringLiteral("${L402_WALLET_AGENT:?set it to an agent name}") : name;
-    std::fputs(
-        qPrintable(QStringLiteral("# The secret was shown once by 'l402-wallet agent add'.\n") +
-                   envSnippet(who,
-                              QStringLiteral("${L402_WALLET_AGENT_SECRET:?set it to the "
-                                             "agent's secret}"),
-                              resolveDataDir(options)) +
-                   u'\n'),
-        stdout);
+    writeOut(QString(QStringLiteral("# The secret was shown once by 'l402-wallet agent add'.\n") +
+                     envSnippet(who,
+                                QStringLiteral("${L402_WALLET_AGENT_SECRET:?set it to the "
+                                               "agent's secret}"),
+                                resolveDataDir(options)) +
+                     u'\n')
+                 .toUtf8());
     return kExitOk;
 }
 
@@ -628,7 +629,8 @@ int runCa(const GlobalOptions& options)
     if (args.value(0) != QLatin1String("export") || args.size() > 2) {
         return reportError(options, usage(QStringLiteral("ca takes export [FILE].")), kExitUsage);
     }
-    const QString file = args.value(1);
+    // Absolute, since a running wallet may write it (see runWithWallet).
+    const QString file = args.size() > 1 ? QFileInfo(args.at(1)).absoluteFilePath() : QString();
     return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
         auto ca = proxy::LocalCa::loadOrCreate(wallet.database(), SystemClock::instance());
         if (!ca) {
@@ -640,7 +642,7 @@ int runCa(const GlobalOptions& options)
             return;
         }
         if (file.isEmpty()) {
-            std::fputs(ca.value()->certificatePem().constData(), stdout);
+            writeOut(ca.value()->certificatePem());
         } else if (auto saved = store::DataDirectory::writeFileAtomically(
                        file, ca.value()->certificatePem());
                    !saved) {

@@ -2,7 +2,6 @@
 // lnget's exit codes (0 ok, 1 error, 2 over max cost, 3 payment failed, 4 network).
 
 #include "app/Commands.h"
-#include "app/WalletRuntime.h"
 #include "app/WalletSession.h"
 #include "core/payments/PaidFetcher.h"
 #include "core/util/Money.h"
@@ -14,7 +13,10 @@
 #include <QNetworkAccessManager>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cstdio>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 namespace l402::app {
 namespace {
@@ -135,7 +137,7 @@ int exitCodeFor(const QString& code)
         return kExitUsage;
     }
     if (code == QLatin1String("wallet_error") || code == QLatin1String("no_node") ||
-        code == QLatin1String("invalid_url")) {
+        code == QLatin1String("invalid_url") || code == QLatin1String("control_unavailable")) {
         return kExitError;
     }
     // Every other refusal or failure of the payment: denied, timed out, blocked, invoice
@@ -148,6 +150,83 @@ void writeStdout(const QByteArray& bytes)
     std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
     std::fflush(stdout);
 }
+
+// curl's progress meter, for a download to a file (or a pipe) while a person watches the
+// terminal: one line on stderr, redrawn at most ten times a second.
+class ProgressBar {
+public:
+    static bool wanted(const FetchOptions& options, const GlobalOptions& global)
+    {
+        return !options.quiet && !global.json && ::isatty(STDERR_FILENO) &&
+               (!options.output.isEmpty() || !::isatty(STDOUT_FILENO));
+    }
+
+    void update(qint64 received, qint64 total)
+    {
+        if (!m_clock.isValid()) {
+            m_clock.start();
+        }
+        m_received = received;
+        m_total = total;
+        if (m_lastDraw.isValid() && m_lastDraw.elapsed() < 100 && received != total) {
+            return;
+        }
+        m_lastDraw.start();
+        draw();
+    }
+
+    void finish()
+    {
+        if (m_clock.isValid()) {
+            draw();
+            std::fputc('\n', stderr);
+        }
+    }
+
+private:
+    static QString size(double bytes)
+    {
+        static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+        int unit = 0;
+        while (bytes >= 1024.0 && unit < 4) {
+            bytes /= 1024.0;
+            ++unit;
+        }
+        return QStringLiteral("%1 %2")
+            .arg(bytes, 0, 'f', unit == 0 ? 0 : 1)
+            .arg(QLatin1String(units[unit]));
+    }
+
+    void draw()
+    {
+        const double seconds = std::max<double>(0.001, double(m_clock.elapsed()) / 1000.0);
+        const QString rate = size(double(m_received) / seconds) + QStringLiteral("/s");
+        QString line;
+        if (m_total > 0) {
+            winsize window{};
+            const int columns =
+                ::ioctl(STDERR_FILENO, TIOCGWINSZ, &window) == 0 && window.ws_col > 0
+                    ? window.ws_col
+                    : 80;
+            const QString figures = QStringLiteral(" %1%  %2 / %3  %4")
+                                        .arg(m_received * 100 / m_total, 3)
+                                        .arg(size(double(m_received)), size(double(m_total)), rate);
+            const int width = std::clamp(columns - int(figures.size()) - 3, 10, 50);
+            const int filled = int(m_received * width / m_total);
+            line = u'[' + QString(filled, u'#') + QString(width - filled, u'.') + u']' + figures;
+        } else {
+            line = QStringLiteral("%1  %2").arg(size(double(m_received)), rate);
+        }
+        const QByteArray bytes = "\r" + line.toUtf8() + "\x1b[K";
+        std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stderr);
+        std::fflush(stderr);
+    }
+
+    QElapsedTimer m_clock;
+    QElapsedTimer m_lastDraw;
+    qint64 m_received = 0;
+    qint64 m_total = -1;
+};
 
 void note(const FetchOptions& options, const QString& text)
 {
@@ -166,99 +245,86 @@ int runFetch(const GlobalOptions& options)
         return reportError(options, parsed.error(), exitCodeFor(parsed.error().code));
     }
     const FetchOptions fetch = parsed.value();
-    std::unique_ptr<WalletRuntime> runtime;
     std::unique_ptr<QNetworkAccessManager> network;
     std::unique_ptr<payments::PaidFetcher> fetcher;
     QElapsedTimer elapsed;
-    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
-        auto created = WalletRuntime::create(wallet, options.demo);
-        if (!created) {
-            finish(reportError(options, created.error()));
-            return;
-        }
-        runtime = std::move(created.value());
+    ProgressBar progress;
+    return runWithWalletAccess(options, [&](WalletAccess& access, std::function<void(int)> finish) {
         network = std::make_unique<QNetworkAccessManager>();
-        fetcher = std::make_unique<payments::PaidFetcher>(*runtime->engine, *network);
-        QObject::connect(
-            runtime->engine.get(), &payments::PaymentEngine::ready, runtime->engine.get(),
-            [&, finish] {
-                elapsed.start();
-                fetcher->fetch(fetch.request, [&, finish](Result<payments::FetchResponse> result) {
-                    if (!result) {
-                        finish(
-                            reportError(options, result.error(), exitCodeFor(result.error().code)));
-                        return;
-                    }
-                    const payments::FetchResponse& response = result.value();
-                    if (response.payment) {
-                        note(fetch,
-                             QStringLiteral("Paid %1 (fee %2) to %3.")
-                                 .arg(formatMsatAsSat(
-                                          static_cast<uint64_t>(response.payment->amountMsat)),
-                                      formatMsatAsSat(
-                                          static_cast<uint64_t>(response.payment->feeMsat)),
-                                      policy::Origin::fromUrl(fetch.request.url)->toString()));
-                    }
-                    if (!fetch.output.isEmpty()) {
-                        QSaveFile file(fetch.output);
-                        if (!file.open(QIODevice::WriteOnly) ||
-                            file.write(response.body) != response.body.size() || !file.commit()) {
-                            finish(reportError(
-                                options,
-                                Error{QStringLiteral("file"),
-                                      QStringLiteral("Cannot write %1.").arg(fetch.output)}));
-                            return;
-                        }
-                    }
-                    if (options.json) {
-                        QJsonObject out{{QStringLiteral("url"), fetch.request.url.toString()},
-                                        {QStringLiteral("status"), response.status},
-                                        {QStringLiteral("size"), qint64(response.body.size())},
-                                        {QStringLiteral("duration_ms"), elapsed.elapsed()}};
-                        if (response.payment) {
-                            out.insert(QStringLiteral("payment"),
-                                       QJsonObject{{QStringLiteral("amount_sat"),
-                                                    double(response.payment->amountMsat) / 1000.0},
-                                                   {QStringLiteral("fee_sat"),
-                                                    double(response.payment->feeMsat) / 1000.0},
-                                                   {QStringLiteral("payment_hash"),
-                                                    QString::fromLatin1(
-                                                        response.payment->paymentHash.toHex())}});
-                        } else {
-                            out.insert(QStringLiteral("payment"), QJsonValue());
-                        }
-                        if (response.priceMsat) {
-                            out.insert(QStringLiteral("price_sat"),
-                                       double(*response.priceMsat) / 1000.0);
-                        }
-                        printJson(out);
-                    } else if (fetch.output.isEmpty() && !fetch.request.noPay) {
-                        writeStdout(response.body);
-                    }
-                    if (fetch.request.noPay && response.status == 402) {
-                        const QString price =
-                            response.priceMsat
-                                ? formatMsatAsSat(static_cast<uint64_t>(*response.priceMsat))
-                                : QStringLiteral("an unknown amount");
-                        if (!options.json) {
-                            writeStdout(QStringLiteral("%1 asks for %2 (not paid: "
-                                                       "--no-pay).\n")
-                                            .arg(fetch.request.url.toString(), price)
-                                            .toUtf8());
-                        }
-                        finish(kExitOk);
-                        return;
-                    }
-                    if (response.status >= 400) {
-                        note(fetch,
-                             QStringLiteral("The server answered HTTP %1.").arg(response.status));
-                        finish(kExitError);
-                        return;
-                    }
-                    finish(kExitOk);
-                });
-            });
-        runtime->engine->start();
+        fetcher = std::make_unique<payments::PaidFetcher>(access.payments, *network);
+        if (ProgressBar::wanted(fetch, options)) {
+            fetcher->setProgressListener(
+                [&](qint64 received, qint64 total) { progress.update(received, total); });
+        }
+        elapsed.start();
+        fetcher->fetch(fetch.request, [&, finish](Result<payments::FetchResponse> result) {
+            progress.finish();
+            if (!result) {
+                finish(reportError(options, result.error(), exitCodeFor(result.error().code)));
+                return;
+            }
+            const payments::FetchResponse& response = result.value();
+            if (response.payment) {
+                note(fetch,
+                     QStringLiteral("Paid %1 (fee %2) to %3.")
+                         .arg(formatMsatAsSat(static_cast<uint64_t>(response.payment->amountMsat)),
+                              formatMsatAsSat(static_cast<uint64_t>(response.payment->feeMsat)),
+                              policy::Origin::fromUrl(fetch.request.url)->toString()));
+            }
+            if (!fetch.output.isEmpty()) {
+                QSaveFile file(fetch.output);
+                if (!file.open(QIODevice::WriteOnly) ||
+                    file.write(response.body) != response.body.size() || !file.commit()) {
+                    finish(reportError(
+                        options, Error{QStringLiteral("file"),
+                                       QStringLiteral("Cannot write %1.").arg(fetch.output)}));
+                    return;
+                }
+            }
+            if (options.json) {
+                QJsonObject out{{QStringLiteral("url"), fetch.request.url.toString()},
+                                {QStringLiteral("status"), response.status},
+                                {QStringLiteral("size"), qint64(response.body.size())},
+                                {QStringLiteral("duration_ms"), elapsed.elapsed()}};
+                if (response.payment) {
+                    out.insert(
+                        QStringLiteral("payment"),
+                        QJsonObject{
+                            {QStringLiteral("amount_sat"),
+                             double(response.payment->amountMsat) / 1000.0},
+                            {QStringLiteral("fee_sat"), double(response.payment->feeMsat) / 1000.0},
+                            {QStringLiteral("payment_hash"),
+                             QString::fromLatin1(response.payment->paymentHash.toHex())}});
+                } else {
+                    out.insert(QStringLiteral("payment"), QJsonValue());
+                }
+                if (response.priceMsat) {
+                    out.insert(QStringLiteral("price_sat"), double(*response.priceMsat) / 1000.0);
+                }
+                printJson(out);
+            } else if (fetch.output.isEmpty() && !fetch.request.noPay) {
+                writeStdout(response.body);
+            }
+            if (fetch.request.noPay && response.status == 402) {
+                const QString price =
+                    response.priceMsat ? formatMsatAsSat(static_cast<uint64_t>(*response.priceMsat))
+                                       : QStringLiteral("an unknown amount");
+                if (!options.json) {
+                    writeStdout(QStringLiteral("%1 asks for %2 (not paid: "
+                                               "--no-pay).\n")
+                                    .arg(fetch.request.url.toString(), price)
+                                    .toUtf8());
+                }
+                finish(kExitOk);
+                return;
+            }
+            if (response.status >= 400) {
+                note(fetch, QStringLiteral("The server answered HTTP %1.").arg(response.status));
+                finish(kExitError);
+                return;
+            }
+            finish(kExitOk);
+        });
     });
 }
 

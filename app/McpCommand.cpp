@@ -3,11 +3,8 @@
 // follows the user's budgets and approvals exactly as through the proxy.
 
 #include "app/Commands.h"
-#include "app/WalletRuntime.h"
 #include "app/WalletSession.h"
 #include "core/payments/PaidFetcher.h"
-#include "core/payments/TokenStore.h"
-#include "core/policy/Budget.h"
 #include "core/protocol/DecodeReport.h"
 #include "core/protocol/Macaroon.h"
 
@@ -115,10 +112,9 @@ QJsonArray toolList()
 
 class McpServer {
 public:
-    McpServer(store::WalletStore& wallet, WalletRuntime& runtime, std::function<void()> quit)
-        : m_wallet(wallet)
-        , m_runtime(runtime)
-        , m_fetcher(*runtime.engine, m_network)
+    McpServer(WalletAccess& access, std::function<void()> quit)
+        : m_access(access)
+        , m_fetcher(access.payments, m_network)
         , m_quit(std::move(quit))
     {
     }
@@ -178,49 +174,16 @@ private:
             auto decoded = protocol::decodeAnything(input);
             reply(id, decoded ? toolResult(decoded->second, false)
                               : toolResult(errorObject(decoded.error()), true));
-        } else if (name == QLatin1String("list_tokens")) {
-            payments::TokenStore tokens(m_wallet.database(), SystemClock::instance());
-            QJsonArray list;
-            const auto all = tokens.list();
-            for (const payments::Token& token : all ? all.value() : QList<payments::Token>{}) {
-                if (token.status == QLatin1String("removed")) {
-                    continue;
-                }
-                list.append(QJsonObject{
-                    {QStringLiteral("origin"), token.origin},
-                    {QStringLiteral("services"), QJsonArray::fromStringList(token.services)},
-                    {QStringLiteral("amount_msat"), qint64(token.amountMsat)},
-                    {QStringLiteral("status"), token.status},
-                    {QStringLiteral("expires_at"),
-                     token.expiresAt ? QJsonValue(qint64(*token.expiresAt)) : QJsonValue()}});
-            }
-            reply(id, toolResult(QJsonObject{{QStringLiteral("tokens"), list}}, false));
-        } else if (name == QLatin1String("budget_status")) {
-            policy::BudgetBook& book = m_runtime.engine->budgets();
-            const policy::Windows windows =
-                policy::windowsAt(SystemClock::instance().now(), book.zone());
-            QJsonArray list;
-            const auto rules = book.rules();
-            for (const policy::BudgetRule& rule :
-                 rules ? rules.value() : QList<policy::BudgetRule>{}) {
-                const auto usage = book.usageOf(rule, windows);
-                const policy::Usage used = usage ? usage.value() : policy::Usage{};
-                const auto limit = [](const std::optional<int64_t>& msat) {
-                    return msat ? QJsonValue(qint64(*msat)) : QJsonValue();
-                };
-                list.append(
-                    QJsonObject{{QStringLiteral("pattern"), rule.pattern},
-                                {QStringLiteral("agent"), rule.agent},
-                                {QStringLiteral("mode"), policy::modeName(rule.mode)},
-                                {QStringLiteral("max_payment_msat"), limit(rule.maxPaymentMsat)},
-                                {QStringLiteral("daily_msat"), limit(rule.dailyMsat)},
-                                {QStringLiteral("weekly_msat"), limit(rule.weeklyMsat)},
-                                {QStringLiteral("monthly_msat"), limit(rule.monthlyMsat)},
-                                {QStringLiteral("used_today_msat"), qint64(used.dayMsat)},
-                                {QStringLiteral("used_this_week_msat"), qint64(used.weekMsat)},
-                                {QStringLiteral("used_this_month_msat"), qint64(used.monthMsat)}});
-            }
-            reply(id, toolResult(QJsonObject{{QStringLiteral("rules"), list}}, false));
+        } else if (name == QLatin1String("list_tokens") || name == QLatin1String("budget_status")) {
+            // The same data as `tokens --json` and `budget list --json`, from the wallet in use.
+            const bool tokens = name == QLatin1String("list_tokens");
+            auto data = tokens ? m_access.query(QStringLiteral("tokens"), {})
+                               : m_access.query(QStringLiteral("budget"), {QStringLiteral("list")});
+            reply(id, data ? toolResult(QJsonObject{{tokens ? QStringLiteral("tokens")
+                                                            : QStringLiteral("rules"),
+                                                     data.value()}},
+                                        false)
+                           : toolResult(errorObject(data.error()), true));
         } else {
             replyError(id, -32602, QStringLiteral("Unknown tool: %1").arg(name));
         }
@@ -285,8 +248,7 @@ private:
         });
     }
 
-    store::WalletStore& m_wallet;
-    WalletRuntime& m_runtime;
+    WalletAccess& m_access;
     QNetworkAccessManager m_network;
     payments::PaidFetcher m_fetcher;
     std::function<void()> m_quit;
@@ -301,21 +263,11 @@ int runMcp(const GlobalOptions& options)
             options, Error{QStringLiteral("usage"), QStringLiteral("mcp takes no arguments.")},
             kExitUsage);
     }
-    std::unique_ptr<WalletRuntime> runtime;
     std::unique_ptr<McpServer> server;
     std::unique_ptr<QSocketNotifier> input;
     QByteArray buffer;
-    QList<QByteArray> early; // lines that arrived before the engine was ready
-    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
-        auto created = WalletRuntime::create(wallet, options.demo);
-        if (!created) {
-            finish(reportError(options, created.error()));
-            return;
-        }
-        runtime = std::move(created.value());
-        // Nobody answers approvals here: a rule that asks is a deny, and says so.
-        runtime->broker->setAnswerable(false);
-        server = std::make_unique<McpServer>(wallet, *runtime, [finish] { finish(kExitOk); });
+    return runWithWalletAccess(options, [&](WalletAccess& access, std::function<void(int)> finish) {
+        server = std::make_unique<McpServer>(access, [finish] { finish(kExitOk); });
         input = std::make_unique<QSocketNotifier>(STDIN_FILENO, QSocketNotifier::Read);
         QObject::connect(input.get(), &QSocketNotifier::activated, input.get(), [&, finish] {
             char chunk[65536];
@@ -329,23 +281,11 @@ int runMcp(const GlobalOptions& options)
             for (qsizetype end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
                 const QByteArray line = buffer.left(end).trimmed();
                 buffer.remove(0, end + 1);
-                if (line.isEmpty()) {
-                    continue;
-                }
-                if (runtime->engine->isReady()) {
+                if (!line.isEmpty()) {
                     server->onLine(line);
-                } else {
-                    early.append(line);
                 }
             }
         });
-        QObject::connect(runtime->engine.get(), &payments::PaymentEngine::ready,
-                         runtime->engine.get(), [&] {
-                             for (const QByteArray& line : std::exchange(early, {})) {
-                                 server->onLine(line);
-                             }
-                         });
-        runtime->engine->start();
     });
 }
 

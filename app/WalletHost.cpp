@@ -1,10 +1,13 @@
 #include "app/WalletHost.h"
 
+#include "app/WalletSession.h"
+
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
 #include "core/store/Settings.h"
 #include "core/util/Money.h"
 
+#include <QJsonArray>
 #include <QPointer>
 
 namespace l402::app {
@@ -64,16 +67,6 @@ void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
         return;
     }
     m_runtime = std::move(created.value());
-    // Approvals are answered through the control socket (`approvals`, `approve`, `deny`);
-    // without it nobody can answer, and a rule that asks is a deny that says so.
-    m_control = std::make_unique<control::ControlServer>(*m_runtime->broker);
-    if (auto listening = m_control->listen(m_wallet->dataDir()); listening) {
-        m_runtime->broker->setAnswerable(true);
-    } else {
-        m_runtime->broker->setAnswerable(false);
-        Q_EMIT warning(listening.error().message);
-        m_control.reset();
-    }
     connect(m_runtime->broker.get(), &policy::ApprovalBroker::requested, this,
             [this](const policy::ApprovalRequest& request) {
                 Q_EMIT approvalNeeded(
@@ -92,8 +85,8 @@ void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
             policy::AgentBook(m_wallet->database(), SystemClock::instance()).credentials()) {
         m_agents.replace(credentials.value());
         if (credentials->isEmpty()) {
-            Q_EMIT warning(QStringLiteral("No agents yet: add one with 'l402-wallet agent add "
-                                          "NAME' while the wallet is closed."));
+            Q_EMIT warning(
+                QStringLiteral("No agents yet: add one with 'l402-wallet agent add NAME'."));
         }
     }
     // The local CA for intercepting HTTPS (created on first use; its key stays in the
@@ -108,6 +101,7 @@ void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
             QStringLiteral("HTTPS will pass through without payments: %1").arg(ca.error().message));
     }
     m_gateway = std::make_unique<proxy::EngineGateway>(*m_runtime->engine);
+    openControlSocket();
     // New payments (and so the proxy) only after unresolved ones are settled with the node.
     connect(m_runtime->engine.get(), &payments::PaymentEngine::ready, this, [this] {
         startProxy();
@@ -123,6 +117,50 @@ void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
         }
     });
     m_runtime->engine->start();
+}
+
+void WalletHost::openControlSocket()
+{
+    // Approvals are answered through the control socket (`approvals`, `approve`, `deny`) as
+    // well as the window; `fetch`, `mcp` and the data commands reach this wallet through it.
+    // Without it nobody else can, and with no window a rule that asks is a deny that says so.
+    m_control = std::make_unique<control::ControlServer>(*m_runtime->broker);
+    m_control->setPaymentGateway(m_gateway.get());
+    m_control->setCommandRunner([this](const QJsonObject& request) {
+        const QJsonObject result = runInHost(*m_wallet, request);
+        dataChangedElsewhere(request.value(QLatin1String("command")).toString(),
+                             request.value(QLatin1String("arguments")).toArray());
+        return result;
+    });
+    if (auto listening = m_control->listen(m_wallet->dataDir()); listening) {
+        m_runtime->broker->setAnswerable(true);
+    } else {
+        m_runtime->broker->setAnswerable(m_options.approverPresent);
+        Q_EMIT warning(listening.error().message);
+        m_control.reset();
+    }
+}
+
+void WalletHost::dataChangedElsewhere(const QString& command, const QJsonArray& arguments)
+{
+    if (command == QLatin1String("agent") && arguments.at(0).toString() != QLatin1String("list")) {
+        reloadAgents();
+    } else if (command == QLatin1String("tokens") &&
+               arguments.at(0).toString() == QLatin1String("remove")) {
+        QString origin = arguments.at(1).toString();
+        if (const auto parsed = policy::Origin::parse(origin)) {
+            origin = parsed->toString();
+        }
+        m_runtime->engine->tokensChangedElsewhere({origin});
+    }
+}
+
+void WalletHost::reloadAgents()
+{
+    if (auto credentials =
+            policy::AgentBook(m_wallet->database(), SystemClock::instance()).credentials()) {
+        m_agents.replace(credentials.value());
+    }
 }
 
 void WalletHost::startProxy()

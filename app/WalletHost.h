@@ -7,6 +7,7 @@
 #include "core/store/SecretStore.h"
 #include "core/store/WalletStore.h"
 
+#include <QJsonArray>
 #include <QObject>
 #include <QString>
 
@@ -25,6 +26,9 @@ public:
         store::UnlockRequest unlock;
         bool demo = false;
         proxy::ProxySettings proxy;
+        // The window answers approvals itself, so a rule that asks can be asked even when
+        // the control socket cannot open.
+        bool approverPresent = false;
     };
 
     explicit WalletHost(Options options, QObject* parent = nullptr);
@@ -45,6 +49,10 @@ Q_SIGNALS:
 private:
     void onUnlocked(std::unique_ptr<store::WalletStore> wallet);
     void startProxy();
+    void openControlSocket();
+    void reloadAgents();
+    // After a CLI data command ran here: the copies kept in memory follow the database.
+    void dataChangedElsewhere(const QString& command, const QJsonArray& arguments);
     // Starts the demo API and returns the demo agent's secret.
     QString prepareDemo();
 

@@ -2,17 +2,190 @@
 
 #include "app/Commands.h"
 
+#include "app/WalletRuntime.h"
+#include "core/control/ControlServer.h"
+#include "core/proxy/ProxyServer.h"
+
 #include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
 
 namespace l402::app {
+namespace {
+
+thread_local store::WalletStore* t_hostWallet = nullptr;
+
+const QStringList& hostCommands()
+{
+    static const QStringList commands{QStringLiteral("history"), QStringLiteral("tokens"),
+                                      QStringLiteral("budget"), QStringLiteral("agent"),
+                                      QStringLiteral("ca")};
+    return commands;
+}
+
+// Sends the command to a running wallet. Empty when none answers (then the caller opens the
+// wallet itself, and a wallet that is busy after all says so while unlocking).
+std::optional<int> runInRunningWallet(const GlobalOptions& options)
+{
+    if (!hostCommands().contains(options.command)) {
+        return std::nullopt;
+    }
+    auto reply = control::controlRequest(
+        resolveDataDir(options),
+        QJsonObject{{QStringLiteral("cmd"), QStringLiteral("run")},
+                    {QStringLiteral("command"), options.command},
+                    {QStringLiteral("arguments"), QJsonArray::fromStringList(options.arguments)},
+                    {QStringLiteral("json"), options.json}});
+    if (!reply) {
+        if (reply.error().code == QLatin1String("control_unavailable")) {
+            return std::nullopt;
+        }
+        return reportError(options, reply.error());
+    }
+    const QJsonObject result = reply->value(QLatin1String("result")).toObject();
+    writeOut(result.value(QLatin1String("stdout")).toString().toUtf8());
+    writeErr(result.value(QLatin1String("stderr")).toString().toUtf8());
+    return result.value(QLatin1String("exit")).toInt(kExitError);
+}
+
+QJsonObject runRequest(const QString& command, const QStringList& arguments)
+{
+    return QJsonObject{{QStringLiteral("cmd"), QStringLiteral("run")},
+                       {QStringLiteral("command"), command},
+                       {QStringLiteral("arguments"), QJsonArray::fromStringList(arguments)},
+                       {QStringLiteral("json"), true}};
+}
+
+// The JSON a data command printed with --json, or the error it reported.
+Result<QJsonValue> jsonOfRun(const QJsonObject& ran)
+{
+    const QJsonDocument document =
+        QJsonDocument::fromJson(ran.value(QLatin1String("stdout")).toString().toUtf8());
+    if (ran.value(QLatin1String("exit")).toInt(kExitError) != kExitOk) {
+        const QJsonObject error = document.object().value(QLatin1String("error")).toObject();
+        return Error{error.value(QLatin1String("code")).toString(QStringLiteral("internal")),
+                     error.value(QLatin1String("message")).toString()};
+    }
+    if (document.isArray()) {
+        return QJsonValue(document.array());
+    }
+    return QJsonValue(document.object());
+}
+
+} // namespace
+
+int runWithWalletAccess(
+    const GlobalOptions& options,
+    const std::function<void(WalletAccess& access, std::function<void(int)> finish)>& body)
+{
+    const QString dataDir = resolveDataDir(options);
+    if (control::controlRequest(dataDir,
+                                QJsonObject{{QStringLiteral("cmd"), QStringLiteral("status")}},
+                                std::chrono::seconds(5))) {
+        int argc = 1;
+        char name[] = "l402-wallet";
+        char* argv[] = {name, nullptr};
+        QCoreApplication application(argc, argv);
+        control::RemoteGateway gateway(dataDir);
+        WalletAccess access{
+            gateway,
+            [dataDir](const QString& command, const QStringList& arguments) -> Result<QJsonValue> {
+                auto reply = control::controlRequest(dataDir, runRequest(command, arguments));
+                if (!reply) {
+                    return reply.error();
+                }
+                return jsonOfRun(reply->value(QLatin1String("result")).toObject());
+            },
+            true};
+        std::optional<int> exitCode;
+        body(access, [&](int code) {
+            if (!exitCode) {
+                exitCode = code;
+                application.exit(code);
+            }
+        });
+        if (!exitCode) {
+            application.exec();
+        }
+        return exitCode.value_or(kExitError);
+    }
+    std::unique_ptr<WalletRuntime> runtime;
+    std::unique_ptr<proxy::EngineGateway> gateway;
+    std::unique_ptr<WalletAccess> access;
+    const int exitCode = runWithWallet(options, [&](store::WalletStore& wallet,
+                                                    std::function<void(int)> finish) {
+        auto created = WalletRuntime::create(wallet, options.demo);
+        if (!created) {
+            finish(reportError(options, created.error()));
+            return;
+        }
+        runtime = std::move(created.value());
+        runtime->broker->setAnswerable(false);
+        gateway = std::make_unique<proxy::EngineGateway>(*runtime->engine);
+        access = std::make_unique<WalletAccess>(WalletAccess{
+            *gateway,
+            [&wallet](const QString& command, const QStringList& arguments) -> Result<QJsonValue> {
+                return jsonOfRun(runInHost(wallet, runRequest(command, arguments)));
+            },
+            false});
+        QObject::connect(runtime->engine.get(), &payments::PaymentEngine::ready,
+                         runtime->engine.get(), [&, finish] { body(*access, finish); });
+        runtime->engine->start();
+    });
+    access.reset();
+    gateway.reset();
+    runtime.reset();
+    return exitCode;
+}
+
+QJsonObject runInHost(store::WalletStore& wallet, const QJsonObject& request)
+{
+    GlobalOptions options;
+    options.command = request.value(QLatin1String("command")).toString();
+    options.json = request.value(QLatin1String("json")).toBool();
+    options.dataDir = wallet.dataDir();
+    for (const QJsonValue& argument : request.value(QLatin1String("arguments")).toArray()) {
+        options.arguments << argument.toString();
+    }
+    OutputCapture capture;
+    int exitCode = kExitError;
+    if (!hostCommands().contains(options.command)) {
+        exitCode = reportError(
+            options,
+            usage(QStringLiteral("The running wallet does not run '%1'.").arg(options.command)),
+            kExitUsage);
+    } else {
+        store::WalletStore* const previous = t_hostWallet;
+        t_hostWallet = &wallet;
+        exitCode = runDataCommand(options);
+        t_hostWallet = previous;
+    }
+    return QJsonObject{{QStringLiteral("exit"), exitCode},
+                       {QStringLiteral("stdout"), QString::fromUtf8(capture.out)},
+                       {QStringLiteral("stderr"), QString::fromUtf8(capture.err)}};
+}
 
 int runWithWallet(const GlobalOptions& options,
                   const std::function<void(store::WalletStore&, std::function<void(int)>)>& body)
 {
+    if (t_hostWallet) {
+        std::optional<int> exitCode;
+        body(*t_hostWallet, [&](int code) {
+            if (!exitCode) {
+                exitCode = code;
+            }
+        });
+        // Data command bodies finish before they return.
+        Q_ASSERT(exitCode);
+        return exitCode.value_or(kExitError);
+    }
     int argc = 1;
     char name[] = "l402-wallet";
     char* argv[] = {name, nullptr};
     QCoreApplication application(argc, argv);
+    if (const auto forwarded = runInRunningWallet(options)) {
+        return *forwarded;
+    }
     protectSecretsInMemory();
     auto passphrase = store::passphraseFromEnvironment(options.passphraseFile);
     if (!passphrase) {

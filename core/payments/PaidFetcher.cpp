@@ -38,9 +38,9 @@ std::optional<int64_t> askedPrice(const QList<QByteArray>& wwwAuthenticate)
 
 } // namespace
 
-PaidFetcher::PaidFetcher(PaymentEngine& engine, QNetworkAccessManager& network, QObject* parent)
+PaidFetcher::PaidFetcher(PaymentGateway& wallet, QNetworkAccessManager& network, QObject* parent)
     : QObject(parent)
-    , m_engine(engine)
+    , m_wallet(wallet)
     , m_network(network)
 {
 }
@@ -59,7 +59,13 @@ void PaidFetcher::fetch(const FetchRequest& request,
     attempt->request = request;
     attempt->origin = *origin;
     attempt->done = std::move(done);
-    send(attempt, m_engine.cachedCredential(*origin, request.url.path(QUrl::FullyEncoded)));
+    QPointer<PaidFetcher> self(this);
+    m_wallet.credentialFor(*origin, request.url.path(QUrl::FullyEncoded), this,
+                           [self, attempt](std::optional<Credential> credential) {
+                               if (self) {
+                                   self->send(attempt, credential);
+                               }
+                           });
 }
 
 void PaidFetcher::send(const std::shared_ptr<Attempt>& attempt,
@@ -79,6 +85,14 @@ void PaidFetcher::send(const std::shared_ptr<Attempt>& attempt,
         m_network.sendCustomRequest(request, attempt->request.method, attempt->request.body);
     const int64_t sentTokenId = credential ? credential->tokenId : 0;
     QPointer<PaidFetcher> self(this);
+    if (m_progress) {
+        connect(reply, &QNetworkReply::downloadProgress, this,
+                [this, reply](qint64 received, qint64 total) {
+                    if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 402) {
+                        m_progress(received, total > 0 ? total : -1);
+                    }
+                });
+    }
     connect(reply, &QNetworkReply::finished, this, [self, reply, attempt, sentTokenId] {
         reply->deleteLater();
         const QVariant statusAttribute = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
@@ -128,8 +142,8 @@ void PaidFetcher::send(const std::shared_ptr<Attempt>& attempt,
         context.sentTokenId = sentTokenId;
         context.maxCostMsat = attempt->request.maxCostMsat;
         context.maxFeeMsat = attempt->request.maxFeeMsat;
-        self->m_engine.handlePaymentRequired(
-            context, challenges, [self, attempt](Result<Credential> granted) {
+        self->m_wallet.paymentRequired(
+            context, challenges, self, [self, attempt](Result<Credential> granted) {
                 if (!granted) {
                     attempt->done(Result<FetchResponse>(granted.error()));
                     return;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/payments/PaymentEngine.h"
+#include "core/payments/PaymentGateway.h"
 
 #include <QByteArray>
 #include <QList>
@@ -41,24 +41,31 @@ inline constexpr auto kNetwork = "upstream_unreachable";
 inline constexpr auto kTokenRejected = "token_rejected";
 } // namespace fetch_error
 
-// An HTTP client that pays through the engine: sends the origin's token if one is active,
-// and on a 402 asks the engine for a credential and retries once. At most one payment per
+// An HTTP client that pays through the wallet (a PaymentGateway): sends the origin's token if
+// one is active, and on a 402 asks the wallet for a credential and retries. At most one payment per
 // fetch: a server that refuses the token it just sold gets `token_rejected`, never a second
 // payment. The engine's refusals come back as the Error. Used by `fetch`, MCP and tests.
 class PaidFetcher : public QObject {
     Q_OBJECT
 public:
-    PaidFetcher(PaymentEngine& engine, QNetworkAccessManager& network, QObject* parent = nullptr);
+    PaidFetcher(PaymentGateway& wallet, QNetworkAccessManager& network, QObject* parent = nullptr);
 
     void fetch(const FetchRequest& request, std::function<void(Result<FetchResponse>)> done);
     void setTransferTimeout(std::chrono::milliseconds timeout) { m_transferTimeout = timeout; }
+    // Bytes of the response body so far and the total (-1 when the server does not say), for
+    // a progress bar. Only the answer that is returned is reported, not a 402 before it.
+    void setProgressListener(std::function<void(qint64 received, qint64 total)> listener)
+    {
+        m_progress = std::move(listener);
+    }
 
 private:
     struct Attempt;
     void send(const std::shared_ptr<Attempt>& attempt, const std::optional<Credential>& credential);
 
-    PaymentEngine& m_engine;
+    PaymentGateway& m_wallet;
     QNetworkAccessManager& m_network;
+    std::function<void(qint64, qint64)> m_progress;
     std::chrono::milliseconds m_transferTimeout{60'000};
 };
 

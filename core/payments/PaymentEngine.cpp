@@ -229,6 +229,13 @@ void PaymentEngine::tokensChanged(const QString& origin)
     }
 }
 
+void PaymentEngine::tokensChangedElsewhere(const QStringList& origins)
+{
+    for (const QString& origin : origins) {
+        tokensChanged(origin);
+    }
+}
+
 namespace {
 
 Credential credentialOf(const Token& token)

@@ -129,6 +129,9 @@ public:
 
     // Looks up every unresolved payment now (also runs on a timer).
     void reconcileNow();
+    // Someone changed the token store behind the engine's back (the CLI through the control
+    // socket, the window): drop the in-memory copies of these origins' tokens.
+    void tokensChangedElsewhere(const QStringList& origins);
 
     policy::BudgetBook& budgets() { return m_budgets; }
     TokenStore& tokens() { return m_tokens; }

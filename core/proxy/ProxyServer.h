@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/payments/PaymentEngine.h"
+#include "core/payments/PaymentGateway.h"
 #include "core/policy/Origin.h"
 #include "core/proxy/CurlMulti.h"
 #include "core/proxy/LocalCa.h"
@@ -51,17 +52,8 @@ struct ProxySettings {
     QStringList bypassHosts;
 };
 
-// What the proxy needs from the wallet. Results come back on `context`'s thread, and not at
-// all once `context` is gone. The engine lives on its own thread; see EngineGateway.
-class PaymentGateway {
-public:
-    virtual ~PaymentGateway() = default;
-    virtual void credentialFor(const policy::Origin& origin, const QString& path, QObject* context,
-                               std::function<void(std::optional<payments::Credential>)> done) = 0;
-    virtual void paymentRequired(const payments::RequestContext& request,
-                                 const QList<QByteArray>& wwwAuthenticate, QObject* context,
-                                 std::function<void(Result<payments::Credential>)> done) = 0;
-};
+// What the proxy needs from the wallet (see payments::PaymentGateway).
+using payments::PaymentGateway;
 
 // The payment engine seen from another thread: calls are queued to the engine's thread and
 // their results queued back. The cached-token path, taken by every request to a site already

@@ -6,6 +6,7 @@
 #include "core/payments/PaidFetcher.h"
 #include "core/payments/PaymentEngine.h"
 #include "core/policy/ApprovalBroker.h"
+#include "core/proxy/ProxyServer.h"
 #include "core/protocol/Bolt11.h"
 #include "tests/support/FakeLnd.h"
 #include "tests/support/StoreFixtures.h"
@@ -109,7 +110,8 @@ public:
         m_broker = std::make_unique<policy::ApprovalBroker>(m_clock);
         m_engine = std::make_unique<payments::PaymentEngine>(*m_store, *m_node, *m_broker, m_clock,
                                                              m_settings, m_zone);
-        m_fetcher = std::make_unique<payments::PaidFetcher>(*m_engine, m_network);
+        m_gateway = std::make_unique<proxy::EngineGateway>(*m_engine);
+        m_fetcher = std::make_unique<payments::PaidFetcher>(*m_gateway, m_network);
         m_engine->start();
         return QTest::qWaitFor([this] { return m_engine->isReady(); }, 15'000);
     }
@@ -118,6 +120,7 @@ public:
     void stopWallet()
     {
         m_fetcher.reset();
+        m_gateway.reset();
         m_engine.reset();
         m_broker.reset();
         m_node.reset();
@@ -191,6 +194,7 @@ private:
     std::unique_ptr<node::LndNode> m_node;
     std::unique_ptr<policy::ApprovalBroker> m_broker;
     std::unique_ptr<payments::PaymentEngine> m_engine;
+    std::unique_ptr<proxy::EngineGateway> m_gateway;
     std::unique_ptr<payments::PaidFetcher> m_fetcher;
     QNetworkAccessManager m_network;
 };
