@@ -7,6 +7,7 @@
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
 #include "core/protocol/Macaroon.h"
+#include "core/proxy/AgentSetup.h"
 #include "core/proxy/LocalCa.h"
 #include "core/util/Money.h"
 #include "core/util/TerminalText.h"
@@ -368,26 +369,7 @@ QString proxyAddress()
 
 QString envSnippet(const QString& name, const QString& secret, const QString& dataDir = {})
 {
-    const QString url = QStringLiteral("http://%1:%2@%3").arg(name, secret, proxyAddress());
-    QStringList lines;
-    for (const char* variable : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
-        lines << QStringLiteral("export %1=\"%2\"").arg(QLatin1String(variable), url);
-    }
-    lines << QStringLiteral("export NO_PROXY=\"localhost,127.0.0.1,::1\"")
-          << QStringLiteral("export no_proxy=\"localhost,127.0.0.1,::1\"")
-          << QStringLiteral("export NODE_USE_ENV_PROXY=1");
-    if (!dataDir.isEmpty()) {
-        // HTTPS through the proxy is read with the wallet's own CA: these trust it (plus the
-        // system's CAs, in the bundle).
-        const QString bundle = proxy::LocalCa::bundleFile(dataDir);
-        const QString ca = proxy::LocalCa::certificateFile(dataDir);
-        for (const char* variable :
-             {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"}) {
-            lines << QStringLiteral("export %1=\"%2\"").arg(QLatin1String(variable), bundle);
-        }
-        lines << QStringLiteral("export NODE_EXTRA_CA_CERTS=\"%1\"").arg(ca);
-    }
-    return lines.join(u'\n');
+    return proxy::agentEnvSnippet(name, secret, kDefaultProxyPort, dataDir);
 }
 
 int runAgent(const GlobalOptions& options)
@@ -413,7 +395,7 @@ int runAgent(const GlobalOptions& options)
                 return;
             }
             const QString proxyUrl =
-                QStringLiteral("http://%1:%2@%3").arg(added->name, added->secret, proxyAddress());
+                proxy::agentProxyUrl(added->name, added->secret, kDefaultProxyPort);
             if (options.json) {
                 printJson(QJsonObject{{QStringLiteral("name"), added->name},
                                       {QStringLiteral("secret"), added->secret},

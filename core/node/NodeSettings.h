@@ -6,6 +6,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -35,6 +36,13 @@ public:
 private:
     store::Database& m_database;
 };
+
+// The settings `node set` takes, from its arguments: `lnd --url URL --macaroon FILE [--cert
+// FILE]`, `cln --url URL --rune RUNE [--cert FILE]`, `lnbits --url URL --admin-key KEY [--cert
+// FILE] [--network N]`, `phoenixd --url URL --password PW`, `nwc --uri URI`, `demo`, or
+// `--uri lndconnect://..|nostr+walletconnect://..`. Files are read here. The window's node
+// form builds the same arguments, so both check settings alike. Errors have the code `usage`.
+Result<NodeSettings> settingsFromArguments(const QStringList& arguments);
 
 // Builds the backend for stored settings; a clear error for backends this build lacks.
 Result<std::unique_ptr<LightningNode>> createNode(const NodeSettings& settings);
