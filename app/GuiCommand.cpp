@@ -1,13 +1,11 @@
 #include "app/Commands.h"
-#include "app/WalletHost.h"
-#include "core/store/WalletStore.h"
+#include "app/GuiSession.h"
+#include "ui/FirstRunDialog.h"
 #include "ui/MainWindow.h"
 #include "ui/TrayIcon.h"
 
 #include <QApplication>
 #include <QIcon>
-#include <QThread>
-#include <QTimer>
 
 namespace l402::app {
 
@@ -38,33 +36,33 @@ int runGui(int& argc, char** argv, const GlobalOptions& options)
     ui::TrayIcon tray(&window, options.demo);
     window.show();
 
-    // The window comes first; the wallet unlocks behind it on a thread of its own (keychain
-    // answers and Argon2id arrive asynchronously, the database is never touched by the GUI
-    // thread) and any problem is shown in the window, not as a crash.
+    // The window comes first; the wallet unlocks behind it on a thread of its own and any
+    // problem is shown in the window, not as a crash.
     WalletHost::Options hostOptions;
     hostOptions.unlock.dataDir = dataDir;
-    hostOptions.unlock.passphrase = std::move(passphrase.value());
     hostOptions.demo = options.demo;
     hostOptions.proxy.port = kDefaultProxyPort;
-    QThread walletThread;
-    walletThread.setObjectName(QStringLiteral("l402-wallet"));
-    auto* host = new WalletHost(std::move(hostOptions));
-    host->moveToThread(&walletThread);
-    QObject::connect(&walletThread, &QThread::finished, host, &QObject::deleteLater);
-    QObject::connect(host, &WalletHost::unlocked, &window,
-                     [&window] { window.clearWalletProblem(); });
-    QObject::connect(
-        host, &WalletHost::failed, &window,
-        [&window](const QString&, const QString& message) { window.showWalletProblem(message); });
-    QObject::connect(
-        host, &WalletHost::demoReady, &window,
-        [&window](const QString&, const QString& line) { window.setDemoTryLine(line); });
-    walletThread.start();
-    QMetaObject::invokeMethod(host, &WalletHost::start, Qt::QueuedConnection);
-    const int code = application.exec();
-    walletThread.quit();
-    walletThread.wait();
-    return code;
+    GuiSession session(window, &tray, std::move(hostOptions));
+
+    std::optional<crypto::SecureBytes> unlockWith = std::move(passphrase.value());
+    // A new wallet (not the demo, which sets itself up): storage, node and first agent.
+    if (!options.demo && !unlockWith && ui::FirstRunDialog::needed(dataDir)) {
+        ui::FirstRunDialog firstRun(&window);
+        if (firstRun.exec() != QDialog::Accepted) {
+            return kExitOk;
+        }
+        const ui::FirstRunDialog::Choices choices = firstRun.choices();
+        if (!choices.useKeychain) {
+            unlockWith = crypto::SecureBytes(choices.passphrase);
+        }
+        GuiSession::FirstRun setup;
+        setup.nodeArguments =
+            choices.demo ? QStringList{QStringLiteral("demo")} : choices.nodeArguments;
+        setup.agentName = choices.agentName;
+        session.setFirstRun(setup);
+    }
+    session.start(std::move(unlockWith));
+    return application.exec();
 }
 
 } // namespace l402::app

@@ -30,6 +30,7 @@ int runServe(const GlobalOptions& options)
 {
     proxy::ProxySettings proxySettings;
     proxySettings.port = kDefaultProxyPort;
+    bool portExplicit = false;
     for (qsizetype i = 0; i < options.arguments.size(); ++i) {
         const QString& argument = options.arguments.at(i);
         if (argument == QLatin1String("--listen") && i + 1 < options.arguments.size()) {
@@ -52,6 +53,7 @@ int runServe(const GlobalOptions& options)
                                    kExitUsage);
             }
             proxySettings.port = static_cast<quint16>(port);
+            portExplicit = true;
             if (!host.isEmpty()) {
                 proxySettings.addresses = {address};
             }
@@ -121,6 +123,7 @@ int runServe(const GlobalOptions& options)
     hostOptions.unlock.passphrase = std::move(passphrase.value());
     hostOptions.demo = options.demo;
     hostOptions.proxy = proxySettings;
+    hostOptions.portExplicit = portExplicit;
     std::optional<Error> failure;
     {
         WalletHost host(std::move(hostOptions));

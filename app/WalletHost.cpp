@@ -29,6 +29,7 @@ WalletHost::~WalletHost()
 {
     m_proxy.reset(); // stops taking requests before the engine goes
     m_control.reset();
+    m_service.reset();
     m_gateway.reset();
     m_runtime.reset();
     m_demo.reset();
@@ -100,8 +101,14 @@ void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
         Q_EMIT warning(
             QStringLiteral("HTTPS will pass through without payments: %1").arg(ca.error().message));
     }
+    applyStoredSettings();
     m_gateway = std::make_unique<proxy::EngineGateway>(*m_runtime->engine);
     openControlSocket();
+    m_service =
+        std::make_unique<service::WalletService>(*m_wallet, *m_runtime->engine, *m_runtime->broker);
+    connect(m_service.get(), &service::WalletService::agentsChanged, this,
+            &WalletHost::reloadAgents);
+    Q_EMIT serviceReady(m_service.get());
     // New payments (and so the proxy) only after unresolved ones are settled with the node.
     connect(m_runtime->engine.get(), &payments::PaymentEngine::ready, this, [this] {
         startProxy();
@@ -155,6 +162,24 @@ void WalletHost::dataChangedElsewhere(const QString& command, const QJsonArray& 
     }
 }
 
+void WalletHost::applyStoredSettings()
+{
+    service::WalletService reader(*m_wallet, *m_runtime->engine, *m_runtime->broker);
+    auto stored = reader.settings();
+    if (!stored) {
+        Q_EMIT warning(stored.error().message);
+        return;
+    }
+    if (!m_options.portExplicit) {
+        m_options.proxy.port = stored->proxyPort;
+    }
+    if (!stored->interceptHttps) {
+        m_options.proxy.ca.reset(); // HTTPS tunnels pass through blind (and unpaid)
+    }
+    m_options.proxy.bypassHosts += stored->bypassHosts;
+    m_runtime->broker->setTimeout(std::chrono::seconds(stored->approvalTimeoutSeconds));
+}
+
 void WalletHost::reloadAgents()
 {
     if (auto credentials =
@@ -173,6 +198,9 @@ void WalletHost::startProxy()
         return;
     }
     m_proxyPort = port.value();
+    if (m_service) {
+        m_service->setProxyPort(m_proxyPort);
+    }
     Q_EMIT proxyListening(port.value());
 }
 

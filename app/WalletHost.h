@@ -4,6 +4,7 @@
 #include "app/WalletRuntime.h"
 #include "core/control/ControlServer.h"
 #include "core/proxy/ProxyServer.h"
+#include "core/service/WalletService.h"
 #include "core/store/SecretStore.h"
 #include "core/store/WalletStore.h"
 
@@ -29,6 +30,8 @@ public:
         // The window answers approvals itself, so a rule that asks can be asked even when
         // the control socket cannot open.
         bool approverPresent = false;
+        // serve --listen: the port given wins over the one stored in Settings.
+        bool portExplicit = false;
     };
 
     explicit WalletHost(Options options, QObject* parent = nullptr);
@@ -43,6 +46,8 @@ Q_SIGNALS:
     void warning(const QString& message);
     void demoReady(const QString& apiUrl, const QString& tryLine);
     void proxyListening(quint16 port);
+    // The window's access to the wallet's data (lives on the host's thread).
+    void serviceReady(l402::service::WalletService* service);
     // A payment waits for someone to approve it (serve logs this for the CLI's user).
     void approvalNeeded(const QString& id, const QString& summary);
 
@@ -51,6 +56,9 @@ private:
     void startProxy();
     void openControlSocket();
     void reloadAgents();
+    // The user's Settings page choices (port, HTTPS interception, bypass list, approval
+    // timeout), on top of what the command line gave.
+    void applyStoredSettings();
     // After a CLI data command ran here: the copies kept in memory follow the database.
     void dataChangedElsewhere(const QString& command, const QJsonArray& arguments);
     // Starts the demo API and returns the demo agent's secret.
@@ -65,6 +73,7 @@ private:
     proxy::AgentDirectory m_agents;
     std::unique_ptr<proxy::ProxyThread> m_proxy;
     std::unique_ptr<control::ControlServer> m_control;
+    std::unique_ptr<service::WalletService> m_service;
     quint16 m_proxyPort = 0;
     QString m_demoSecret;
 };

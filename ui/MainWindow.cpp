@@ -1,6 +1,16 @@
 #include "ui/MainWindow.h"
 
+#include "core/service/WalletService.h"
+#include "ui/ActivityPage.h"
+#include "ui/AgentsPage.h"
+#include "ui/ApprovalPrompt.h"
+#include "ui/ApprovalsPage.h"
+#include "ui/BudgetsPage.h"
 #include "ui/EmptyState.h"
+#include "ui/NodePage.h"
+#include "ui/SettingsPage.h"
+#include "ui/TokensPage.h"
+#include "ui/Widgets.h"
 
 #include <QClipboard>
 #include <QFile>
@@ -14,6 +24,7 @@
 #include <QListWidget>
 #include <QMetaEnum>
 #include <QPainter>
+#include <QPointer>
 #include <QPushButton>
 #include <QStackedWidget>
 #include <QSvgRenderer>
@@ -78,35 +89,6 @@ QIcon navigationIcon(const QString& path, const QPalette& palette)
     return icon;
 }
 
-QLabel* pageHeading(const QString& text, QWidget* parent)
-{
-    auto* label = new QLabel(text, parent);
-    QFont font = label->font();
-    font.setPointSizeF(font.pointSizeF() * 1.5);
-    font.setWeight(QFont::DemiBold);
-    label->setFont(font);
-    return label;
-}
-
-// One summary figure of the overview strip on the Activity page.
-QFrame* summaryCard(const QString& caption, const QString& value, QWidget* parent)
-{
-    auto* card = new QFrame(parent);
-    card->setFrameShape(QFrame::StyledPanel);
-    card->setObjectName(QStringLiteral("summaryCard"));
-    auto* layout = new QVBoxLayout(card);
-    auto* valueLabel = new QLabel(value, card);
-    QFont font = valueLabel->font();
-    font.setPointSizeF(font.pointSizeF() * 1.6);
-    font.setWeight(QFont::DemiBold);
-    valueLabel->setFont(font);
-    auto* captionLabel = new QLabel(caption, card);
-    captionLabel->setForegroundRole(QPalette::PlaceholderText);
-    layout->addWidget(valueLabel);
-    layout->addWidget(captionLabel);
-    return card;
-}
-
 } // namespace
 
 MainWindow::MainWindow(const Options& options, QWidget* parent)
@@ -149,12 +131,33 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     m_navigation->setAutoFillBackground(true);
     m_navigation->setBackgroundRole(QPalette::AlternateBase);
     m_pages = new QStackedWidget(central);
+    m_activity = new ActivityPage(m_pages);
+    m_approvals = new ApprovalsPage(m_pages);
+    m_tokens = new TokensPage(m_pages);
+    m_budgets = new BudgetsPage(m_pages);
+    m_agents = new AgentsPage(m_pages);
+    m_node = new NodePage(m_pages);
+    m_node->setDemo(m_options.demo);
+    m_settings = new SettingsPage(m_options.dataDir, m_options.demo, m_pages);
+    const QList<QWidget*> pages{m_activity, m_approvals, m_tokens,  m_budgets,
+                                m_agents,   m_node,      m_settings};
     for (const Page page : kPages) {
         auto* item = new QListWidgetItem(navigationIcon(iconFor(page), palette()), pageTitle(page),
                                          m_navigation);
         item->setSizeHint(QSize(0, 36));
-        m_pages->addWidget(buildPage(page));
+        m_pages->addWidget(pages.at(static_cast<int>(page)));
     }
+    m_prompt = new ApprovalPrompt(this);
+    connect(m_settings, &SettingsPage::lockRequested, this, &MainWindow::lockRequested);
+    connect(m_activity, &ActivityPage::overviewChanged, this, &MainWindow::overviewChanged);
+    connect(m_activity, &ActivityPage::tokenRequested, this, [this] { showPage(Page::Tokens); });
+    connect(m_approvals, &ApprovalsPage::promptRequested, this, [this] {
+        if (m_prompt->queued() > 0) {
+            m_prompt->show();
+            m_prompt->raise();
+            m_prompt->activateWindow();
+        }
+    });
     body->addWidget(m_navigation);
     body->addWidget(m_pages, 1);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages,
@@ -258,86 +261,52 @@ QString MainWindow::demoTryLine() const
     return m_demoTryLine ? m_demoTryLine->text() : QString();
 }
 
-QWidget* MainWindow::buildPage(Page page)
+void MainWindow::setService(service::WalletService* service)
 {
-    switch (page) {
-    case Page::Activity:
-        return buildActivityPage();
-    case Page::Settings:
-        return buildSettingsPage();
-    case Page::Approvals:
-        return new EmptyState(iconFor(page), tr("Nothing is waiting for you"),
-                              tr("When a spending rule says “ask”, the agent's request waits "
-                                 "here until you approve or deny it."),
-                              this);
-    case Page::Tokens:
-        return new EmptyState(iconFor(page), tr("No tokens bought yet"),
-                              tr("Each L402 token an agent buys is kept here, reused for later "
-                                 "requests to the same site, and shown with its caveats."),
-                              this);
-    case Page::Budgets:
-        return new EmptyState(iconFor(page), tr("No spending rules yet"),
-                              tr("Rules say how much each site and each agent may spend per "
-                                 "payment, day, week or month, and when to ask you first."),
-                              this);
-    case Page::Agents:
-        return new EmptyState(iconFor(page), tr("No agents yet"),
-                              tr("Each agent gets its own credential for the local proxy, so "
-                                 "its spending can be limited and revoked on its own."),
-                              this);
-    case Page::Node:
-        return m_options.demo
-                   ? new EmptyState(iconFor(page), tr("Demo node"),
-                                    tr("This demo pays with simulated funds. Start without "
-                                       "--demo to connect your own Lightning node."),
-                                    this)
-                   : new EmptyState(iconFor(page), tr("No node connected"),
-                                    tr("Payments go through your own node: LND, Core "
-                                       "Lightning, LNbits, phoenixd or Nostr Wallet Connect."),
-                                    this);
-    }
-    return new QWidget(this);
-}
-
-QWidget* MainWindow::buildActivityPage()
-{
-    auto* page = new QWidget(this);
-    auto* layout = new QVBoxLayout(page);
-    layout->setContentsMargins(24, 20, 24, 20);
-    layout->addWidget(pageHeading(tr("Activity"), page));
-
-    auto* cards = new QHBoxLayout();
-    cards->addWidget(summaryCard(tr("spent today"), tr("0 sat"), page));
-    cards->addWidget(summaryCard(tr("payments today"), QStringLiteral("0"), page));
-    cards->addWidget(summaryCard(tr("waiting for approval"), QStringLiteral("0"), page));
-    layout->addLayout(cards);
-
-    layout->addWidget(new EmptyState(iconFor(Page::Activity), tr("No payments yet"),
-                                     tr("Every payment and every refusal an agent meets "
-                                        "appears here, with the site, the agent and the "
-                                        "reason."),
-                                     page),
-                      1);
-    return page;
-}
-
-QWidget* MainWindow::buildSettingsPage()
-{
-    auto* page = new QWidget(this);
-    auto* layout = new QVBoxLayout(page);
-    layout->setContentsMargins(24, 20, 24, 20);
-    layout->addWidget(pageHeading(tr("Settings"), page));
-    auto* form = new QFormLayout();
-    form->setLabelAlignment(Qt::AlignRight);
-    auto* dataDir = new QLabel(m_options.dataDir, page);
-    dataDir->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    form->addRow(tr("Data folder:"), dataDir);
-    form->addRow(tr("Mode:"),
-                 new QLabel(m_options.demo ? tr("Demo (simulated funds)") : tr("Real node"), page));
-    form->addRow(tr("Version:"), new QLabel(QLatin1String(L402_VERSION), page));
-    layout->addLayout(form);
-    layout->addStretch(1);
-    return page;
+    m_prompt->setService(service);
+    connect(service, &service::WalletService::approvalRequested, this,
+            [this](const policy::ApprovalRequest& request) {
+                m_prompt->enqueue(request);
+                Q_EMIT approvalWaiting(tr("%1 to %2%3")
+                                           .arg(satText(request.amountMsat), request.origin,
+                                                request.agent.isEmpty()
+                                                    ? QString()
+                                                    : tr(" for %1").arg(request.agent)));
+                Q_EMIT approvalsPending(m_prompt->queued());
+            });
+    connect(service, &service::WalletService::approvalResolved, this, [this](const QString& id) {
+        m_prompt->resolved(id);
+        Q_EMIT approvalsPending(m_prompt->queued());
+    });
+    connect(m_approvals, &ApprovalsPage::answerRequested, this,
+            [this, service](const QString& id, bool approve) {
+                if (m_prompt->currentId() == id) {
+                    m_prompt->answer(approve);
+                    return;
+                }
+                QPointer<service::WalletService> target(service);
+                QMetaObject::invokeMethod(service, [target, id, approve] {
+                    if (target) {
+                        target->answerApproval(id, approve, policy::Remember::Once);
+                    }
+                });
+            });
+    m_activity->setService(service);
+    m_approvals->setService(service);
+    m_tokens->setService(service);
+    m_budgets->setService(service);
+    m_agents->setService(service);
+    m_node->setService(service);
+    m_settings->setService(service);
+    // Requests that were already waiting (the window opened after they arrived).
+    service::ask(
+        service, this, [](service::WalletService& wallet) { return wallet.pendingApprovals(); },
+        [this](QList<policy::ApprovalRequest> pending) {
+            for (const policy::ApprovalRequest& request : pending) {
+                m_prompt->enqueue(request);
+            }
+            Q_EMIT approvalsPending(m_prompt->queued());
+        });
 }
 
 } // namespace l402::ui

@@ -6,7 +6,21 @@ class QLabel;
 class QListWidget;
 class QStackedWidget;
 
+namespace l402::service {
+class WalletService;
+struct Overview;
+} // namespace l402::service
+
 namespace l402::ui {
+
+class ActivityPage;
+class AgentsPage;
+class ApprovalPrompt;
+class ApprovalsPage;
+class BudgetsPage;
+class NodePage;
+class SettingsPage;
+class TokensPage;
 
 // The main window: a navigation list on the left and one page per area on the right.
 class MainWindow : public QMainWindow {
@@ -34,10 +48,25 @@ public:
     Page currentPage() const;
     static QString pageTitle(Page page);
 
+    // The wallet is unlocked: every page reads it through `service` (on the wallet's thread).
+    void setService(service::WalletService* service);
+
+    ApprovalPrompt* approvalPrompt() const { return m_prompt; }
+    ActivityPage* activityPage() const { return m_activity; }
+    ApprovalsPage* approvalsPage() const { return m_approvals; }
+    TokensPage* tokensPage() const { return m_tokens; }
+    BudgetsPage* budgetsPage() const { return m_budgets; }
+    AgentsPage* agentsPage() const { return m_agents; }
+    NodePage* nodePage() const { return m_node; }
+    SettingsPage* settingsPage() const { return m_settings; }
+
+Q_SIGNALS:
+    void lockRequested();
+    void overviewChanged(const l402::service::Overview& overview);
+    void approvalWaiting(const QString& summary);
+    void approvalsPending(int count);
+
 private:
-    QWidget* buildPage(Page page);
-    QWidget* buildActivityPage();
-    QWidget* buildSettingsPage();
     QWidget* buildDemoBanner();
 
     Options m_options;
@@ -46,6 +75,14 @@ private:
     QLabel* m_demoTryLine = nullptr;
     QListWidget* m_navigation = nullptr;
     QStackedWidget* m_pages = nullptr;
+    ActivityPage* m_activity = nullptr;
+    ApprovalsPage* m_approvals = nullptr;
+    TokensPage* m_tokens = nullptr;
+    BudgetsPage* m_budgets = nullptr;
+    AgentsPage* m_agents = nullptr;
+    NodePage* m_node = nullptr;
+    SettingsPage* m_settings = nullptr;
+    ApprovalPrompt* m_prompt = nullptr;
 };
 
 } // namespace l402::ui

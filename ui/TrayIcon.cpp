@@ -1,5 +1,6 @@
 #include "ui/TrayIcon.h"
 
+#include "ui/ApprovalPrompt.h"
 #include "ui/MainWindow.h"
 
 #include <QApplication>
@@ -8,31 +9,52 @@
 #include <QSystemTrayIcon>
 
 namespace l402::ui {
+namespace {
+
+void bringToFront(QWidget* widget)
+{
+    widget->showNormal();
+    widget->raise();
+    widget->activateWindow();
+}
+
+} // namespace
 
 TrayIcon::TrayIcon(MainWindow* window, bool demo, QObject* parent)
     : QObject(parent)
     , m_window(window)
+    , m_demo(demo)
+    , m_spent(tr("0 sat"))
 {
     m_menu = new QMenu();
-    QAction* status = m_menu->addAction(demo ? tr("Demo — simulated funds") : tr("L402 Wallet"));
-    status->setEnabled(false);
-    m_menu->addSeparator();
-    connect(m_menu->addAction(tr("Open L402 Wallet")), &QAction::triggered, m_window, [this] {
-        m_window->showNormal();
-        m_window->raise();
-        m_window->activateWindow();
+    m_menu->setObjectName(QStringLiteral("trayMenu"));
+    QAction* title = m_menu->addAction(demo ? tr("Demo — simulated funds") : tr("L402 Wallet"));
+    title->setEnabled(false);
+    m_proxyLine = m_menu->addAction(QString());
+    m_proxyLine->setEnabled(false);
+    m_spentLine = m_menu->addAction(QString());
+    m_spentLine->setEnabled(false);
+    m_pendingLine = m_menu->addAction(QString());
+    connect(m_pendingLine, &QAction::triggered, m_window, [this] {
+        if (m_window->approvalPrompt()->queued() > 0) {
+            bringToFront(m_window->approvalPrompt());
+        } else {
+            m_window->showPage(MainWindow::Page::Approvals);
+            bringToFront(m_window);
+        }
     });
-    connect(m_menu->addAction(tr("Approvals")), &QAction::triggered, m_window, [this] {
-        m_window->showPage(MainWindow::Page::Approvals);
-        m_window->showNormal();
-        m_window->raise();
+    m_menu->addSeparator();
+    connect(m_menu->addAction(tr("Open L402 Wallet")), &QAction::triggered, m_window,
+            [this] { bringToFront(m_window); });
+    connect(m_menu->addAction(tr("Activity")), &QAction::triggered, m_window, [this] {
+        m_window->showPage(MainWindow::Page::Activity);
+        bringToFront(m_window);
     });
     m_menu->addSeparator();
     connect(m_menu->addAction(tr("Quit")), &QAction::triggered, qApp, &QApplication::quit);
 
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
         m_icon = new QSystemTrayIcon(QIcon(QStringLiteral(":/icons/tray.svg")), this);
-        m_icon->setToolTip(demo ? tr("L402 Wallet (demo)") : tr("L402 Wallet"));
         m_icon->setContextMenu(m_menu);
         connect(m_icon, &QSystemTrayIcon::activated, m_window,
                 [this](QSystemTrayIcon::ActivationReason reason) {
@@ -40,8 +62,14 @@ TrayIcon::TrayIcon(MainWindow* window, bool demo, QObject* parent)
                         m_window->setVisible(!m_window->isVisible());
                     }
                 });
+        connect(m_icon, &QSystemTrayIcon::messageClicked, m_window, [this] {
+            if (m_window->approvalPrompt()->queued() > 0) {
+                bringToFront(m_window->approvalPrompt());
+            }
+        });
         m_icon->show();
     }
+    update();
 }
 
 TrayIcon::~TrayIcon()
@@ -52,6 +80,58 @@ TrayIcon::~TrayIcon()
 bool TrayIcon::isVisible() const
 {
     return m_icon && m_icon->isVisible();
+}
+
+QString TrayIcon::toolTip() const
+{
+    QStringList lines{m_demo ? tr("L402 Wallet (demo)") : tr("L402 Wallet"), m_proxyLine->text(),
+                      m_spentLine->text()};
+    if (m_pending > 0) {
+        lines << m_pendingLine->text();
+    }
+    return lines.join(u'\n');
+}
+
+void TrayIcon::setProxyState(bool listening, quint16 port)
+{
+    m_listening = listening;
+    m_port = port;
+    update();
+}
+
+void TrayIcon::setSpentToday(const QString& amount)
+{
+    m_spent = amount;
+    update();
+}
+
+void TrayIcon::setPendingApprovals(int count)
+{
+    m_pending = count;
+    update();
+}
+
+void TrayIcon::notifyApproval(const QString& summary)
+{
+    if (m_icon && (!m_window->isActiveWindow() || !m_window->isVisible())) {
+        m_icon->showMessage(tr("A payment needs your approval"), summary,
+                            QSystemTrayIcon::Information, 30'000);
+    }
+}
+
+void TrayIcon::update()
+{
+    m_proxyLine->setText(m_listening ? tr("Proxy on 127.0.0.1:%1").arg(m_port)
+                                     : tr("Proxy not running"));
+    m_spentLine->setText(tr("Spent today: %1").arg(m_spent));
+    m_pendingLine->setText(
+        m_pending > 0 ? (m_pending == 1 ? tr("1 payment waiting for approval")
+                                        : tr("%1 payments waiting for approval").arg(m_pending))
+                      : tr("Nothing waiting for approval"));
+    m_pendingLine->setEnabled(m_pending > 0);
+    if (m_icon) {
+        m_icon->setToolTip(toolTip());
+    }
 }
 
 } // namespace l402::ui

@@ -2,6 +2,7 @@
 
 #include <QObject>
 
+class QAction;
 class QSystemTrayIcon;
 class QMenu;
 
@@ -9,8 +10,10 @@ namespace l402::ui {
 
 class MainWindow;
 
-// The tray icon: shows the window, says whether the wallet is in demo mode, quits.
-// Absent when the desktop has no tray (then the window is the only surface).
+// The tray icon: whether the proxy is up, what was spent today and how many payments wait for
+// an answer, in its tooltip and menu; a notification when a payment needs approval (clicking
+// it opens the prompt). Absent when the desktop has no tray (the window is then the only
+// surface).
 class TrayIcon : public QObject {
     Q_OBJECT
 public:
@@ -19,11 +22,28 @@ public:
 
     bool isVisible() const;
     QMenu* menu() const { return m_menu; }
+    QString toolTip() const;
+
+    void setProxyState(bool listening, quint16 port);
+    void setSpentToday(const QString& amount);
+    void setPendingApprovals(int count);
+    // A payment waits for an answer: a notification when the window is not in front.
+    void notifyApproval(const QString& summary);
 
 private:
+    void update();
+
     MainWindow* m_window;
+    bool m_demo = false;
     QMenu* m_menu = nullptr;
     QSystemTrayIcon* m_icon = nullptr;
+    QAction* m_proxyLine = nullptr;
+    QAction* m_spentLine = nullptr;
+    QAction* m_pendingLine = nullptr;
+    bool m_listening = false;
+    quint16 m_port = 0;
+    QString m_spent;
+    int m_pending = 0;
 };
 
 } // namespace l402::ui
