@@ -98,20 +98,32 @@ private Q_SLOTS:
         QVERIFY(!banner->isVisible());
     }
 
-    void trayMenuOpensApprovals()
+    void trayShowsStateAndOpensApprovals()
     {
         MainWindow window({false, QString()});
         l402::ui::TrayIcon tray(&window, false);
-        QAction* approvals = nullptr;
+        tray.setProxyState(true, 8402);
+        tray.setSpentToday(QStringLiteral("1,021 sat"));
+        tray.setPendingApprovals(2);
+        QVERIFY(tray.toolTip().contains(QStringLiteral("Proxy on 127.0.0.1:8402")));
+        QVERIFY(tray.toolTip().contains(QStringLiteral("Spent today: 1,021 sat")));
+        QVERIFY(tray.toolTip().contains(QStringLiteral("2 payments waiting for approval")));
+        QAction* pending = nullptr;
         for (QAction* action : tray.menu()->actions()) {
-            if (action->text() == QStringLiteral("Approvals")) {
-                approvals = action;
+            if (action->text().contains(QStringLiteral("waiting for approval"))) {
+                pending = action;
             }
         }
-        QVERIFY(approvals);
-        approvals->trigger();
+        QVERIFY(pending);
+        QVERIFY(pending->isEnabled());
+        pending->trigger();
         QCOMPARE(window.currentPage(), MainWindow::Page::Approvals);
         QVERIFY(window.isVisible());
+        tray.setPendingApprovals(0);
+        QVERIFY(!pending->isEnabled());
+        QVERIFY(!tray.toolTip().contains(QStringLiteral("waiting")));
+        tray.setProxyState(false, 0);
+        QVERIFY(tray.toolTip().contains(QStringLiteral("Proxy not running")));
     }
 
     // Renders every page (demo mode) to PNG so people can look at what users will see.
