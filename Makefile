@@ -75,5 +75,9 @@ bench: deps
 	  $(BUILD_ROOT)/bench/tests/bench/$$bench || exit 1; \
 	done
 
+# The Debian package (CPack DEB, dependencies from dpkg-shlibdeps) in build/release.
+package: release
+	cmake --build $(RELEASE_DIR) --target package
+
 clean:
 	rm -rf $(BUILD_ROOT) fuzz-out
