@@ -4,7 +4,8 @@
 
 namespace l402::app {
 
-Result<std::unique_ptr<WalletRuntime>> WalletRuntime::create(store::WalletStore& wallet, bool demo)
+Result<std::unique_ptr<WalletRuntime>> WalletRuntime::create(store::WalletStore& wallet, bool demo,
+                                                             bool withoutNode)
 {
     using R = Result<std::unique_ptr<WalletRuntime>>;
     auto settings = node::NodeSettingsRepository(wallet.database()).load();
@@ -16,17 +17,21 @@ Result<std::unique_ptr<WalletRuntime>> WalletRuntime::create(store::WalletStore&
         chosen = *settings.value();
     } else if (demo) {
         chosen.backend = QStringLiteral("demo");
-    } else {
+    } else if (!withoutNode) {
         return R::failure(QStringLiteral("no_node"),
                           QStringLiteral("No node is set; use 'l402-wallet node set' (or try "
                                          "--demo)."));
     }
-    auto created = node::createNode(chosen);
-    if (!created) {
-        return R(created.error());
-    }
     auto runtime = std::make_unique<WalletRuntime>();
-    runtime->node = std::move(created.value());
+    if (chosen.backend.isEmpty()) {
+        runtime->node = node::makeUnconfiguredNode();
+    } else {
+        auto created = node::createNode(chosen);
+        if (!created) {
+            return R(created.error());
+        }
+        runtime->node = std::move(created.value());
+    }
     runtime->broker = std::make_unique<policy::ApprovalBroker>(SystemClock::instance());
     runtime->engine = std::make_unique<payments::PaymentEngine>(
         wallet, *runtime->node, *runtime->broker, SystemClock::instance());

@@ -17,7 +17,10 @@ struct WalletRuntime {
     std::unique_ptr<policy::ApprovalBroker> broker;
     std::unique_ptr<payments::PaymentEngine> engine;
 
-    static Result<std::unique_ptr<WalletRuntime>> create(store::WalletStore& wallet, bool demo);
+    // `withoutNode`: a wallet with no node set runs with node::makeUnconfiguredNode() (the
+    // window and serve); otherwise that is the `no_node` error (fetch and mcp).
+    static Result<std::unique_ptr<WalletRuntime>> create(store::WalletStore& wallet, bool demo,
+                                                         bool withoutNode = false);
 };
 
 } // namespace l402::app

@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QJsonDocument>
 #include <QSslCertificate>
+#include <QTimer>
 #include <QUrl>
 
 namespace l402::node {
@@ -173,6 +174,50 @@ Result<std::unique_ptr<LightningNode>> createNode(const NodeSettings& settings)
 }
 
 namespace {
+
+class UnconfiguredNode final : public LightningNode {
+public:
+    QString backendName() const override { return QStringLiteral("none"); }
+    CallHandle info(std::function<void(Result<NodeInfo>)> done) override
+    {
+        return later([done] { done(Result<NodeInfo>(noNode())); });
+    }
+    CallHandle balance(std::function<void(Result<Balance>)> done) override
+    {
+        return later([done] { done(Result<Balance>(noNode())); });
+    }
+    CallHandle pay(const PayRequest&, std::function<void(PaymentResult)> done) override
+    {
+        // Nothing was sent anywhere: a definite failure, never an uncertain one.
+        return later([done] {
+            const Error error = noNode();
+            done(PaymentResult::failed(error.code, error.message));
+        });
+    }
+    CallHandle lookup(const QByteArray&, std::function<void(Result<PaymentResult>)> done) override
+    {
+        return later([done] { done(Result<PaymentResult>(noNode())); });
+    }
+
+private:
+    static Error noNode()
+    {
+        return Error{QLatin1String(kNoNode),
+                     QStringLiteral("No Lightning node is connected yet: set one up on the "
+                                    "Node page or with 'l402-wallet node set'.")};
+    }
+    // Answers on the caller's thread, after the call returns, like every backend.
+    static CallHandle later(std::function<void()> answer)
+    {
+        CallHandle handle;
+        QTimer::singleShot(0, [handle, answer = std::move(answer)] {
+            if (!handle.cancelled()) {
+                answer();
+            }
+        });
+        return handle;
+    }
+};
 
 Error usage(const QString& message)
 {
@@ -420,6 +465,11 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
     }
     return R(usage(QStringLiteral("Unknown backend '%1' (lnd, cln, lnbits, phoenixd, nwc, demo).")
                        .arg(settings.backend)));
+}
+
+std::unique_ptr<LightningNode> makeUnconfiguredNode()
+{
+    return std::make_unique<UnconfiguredNode>();
 }
 
 } // namespace l402::node

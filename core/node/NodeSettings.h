@@ -44,6 +44,12 @@ private:
 // form builds the same arguments, so both check settings alike. Errors have the code `usage`.
 Result<NodeSettings> settingsFromArguments(const QStringList& arguments);
 
+// The node of a wallet that has none yet: every call fails with `no_node`, saying how to set
+// one up. The window and `serve` run with it, so the data, the settings and the proxy are
+// usable (paid requests get a clear refusal) until a node is connected.
+std::unique_ptr<LightningNode> makeUnconfiguredNode();
+inline constexpr auto kNoNode = "no_node";
+
 // Builds the backend for stored settings; a clear error for backends this build lacks.
 Result<std::unique_ptr<LightningNode>> createNode(const NodeSettings& settings);
 
