@@ -364,12 +364,12 @@ int runBudget(const GlobalOptions& options)
 // The proxy address agents are told to use.
 QString proxyAddress()
 {
-    return QStringLiteral("127.0.0.1:%1").arg(kDefaultProxyPort);
+    return QStringLiteral("127.0.0.1:%1").arg(agentProxyPort());
 }
 
 QString envSnippet(const QString& name, const QString& secret, const QString& dataDir = {})
 {
-    return proxy::agentEnvSnippet(name, secret, kDefaultProxyPort, dataDir);
+    return proxy::agentEnvSnippet(name, secret, agentProxyPort(), dataDir);
 }
 
 int runAgent(const GlobalOptions& options)
@@ -395,7 +395,7 @@ int runAgent(const GlobalOptions& options)
                 return;
             }
             const QString proxyUrl =
-                proxy::agentProxyUrl(added->name, added->secret, kDefaultProxyPort);
+                proxy::agentProxyUrl(added->name, added->secret, agentProxyPort());
             if (options.json) {
                 printJson(QJsonObject{{QStringLiteral("name"), added->name},
                                       {QStringLiteral("secret"), added->secret},

@@ -52,22 +52,36 @@ void GuiSession::start(std::optional<crypto::SecureBytes> passphrase)
     options.proxy = m_options.proxy;
     options.approverPresent = true; // the window answers approvals
     options.portExplicit = m_options.portExplicit;
+    if (m_firstRun && !m_firstRun->nodeArguments.isEmpty()) {
+        // Saved by the host before its engine starts, so the first payment uses it.
+        auto settings = node::settingsFromArguments(m_firstRun->nodeArguments);
+        if (settings) {
+            options.initialNode = settings.value();
+        } else {
+            m_window.showWalletProblem(settings.error().message);
+        }
+        m_firstRun->nodeArguments.clear();
+    }
     auto* host = new WalletHost(std::move(options));
     host->moveToThread(&m_thread);
     m_host = host;
     connect(host, &WalletHost::unlocked, &m_window, [this] { m_window.clearWalletProblem(); });
-    connect(host, &WalletHost::failed, this, [this](const QString& code, const QString& message) {
-        if (code == QLatin1String(store::key_error::kPassphraseRequired) ||
-            code == QLatin1String(store::key_error::kWrongPassphrase)) {
-            const auto given =
-                askPassphrase(code == QLatin1String(store::key_error::kWrongPassphrase));
-            if (given) {
-                start(crypto::SecureBytes(*given));
-                return;
-            }
-        }
-        m_window.showWalletProblem(message);
-    });
+    connect(host, &WalletHost::failed, this,
+            [this, host](const QString& code, const QString& message) {
+                if (m_host != host) {
+                    return; // from a host that was since stopped
+                }
+                if (m_service) {
+                    // Unlocked, but the proxy could not start (its port is taken, say).
+                    m_window.showProblem(tr("The proxy is not running: %1").arg(message));
+                    return;
+                }
+                m_window.showWalletProblem(message);
+                if (code == QLatin1String(store::key_error::kPassphraseRequired) ||
+                    code == QLatin1String(store::key_error::kWrongPassphrase)) {
+                    askPassphrase(code == QLatin1String(store::key_error::kWrongPassphrase));
+                }
+            });
     connect(host, &WalletHost::warning, &m_window,
             [this](const QString& message) { m_window.statusBar()->showMessage(message, 15'000); });
     connect(host, &WalletHost::demoReady, &m_window,
@@ -77,7 +91,10 @@ void GuiSession::start(std::optional<crypto::SecureBytes> passphrase)
             m_tray->setProxyState(true, port);
         }
     });
-    connect(host, &WalletHost::serviceReady, this, [this](service::WalletService* service) {
+    connect(host, &WalletHost::serviceReady, this, [this, host](service::WalletService* service) {
+        if (m_host != host) {
+            return;
+        }
         m_service = service;
         m_window.setService(service);
         applyFirstRun(service);
@@ -96,6 +113,8 @@ void GuiSession::stopHost()
     WalletHost* host = m_host.data();
     m_host.clear();
     m_service.clear();
+    m_window.setService(nullptr); // before the service goes: nothing may reach it after
+    m_window.setDemoTryLine(QString());
     QMetaObject::invokeMethod(
         host, [host] { delete host; }, Qt::BlockingQueuedConnection);
     if (m_tray) {
@@ -108,29 +127,42 @@ void GuiSession::lock()
     stopHost();
     m_window.showWalletProblem(tr("locked. Its key is out of memory and the proxy is closed."));
     Q_EMIT locked();
-    const auto choice = QMessageBox::question(&m_window, tr("Wallet locked"),
-                                              tr("The wallet is locked. Unlock it again?"),
-                                              QMessageBox::Yes | QMessageBox::No);
-    if (choice == QMessageBox::Yes) {
-        start(std::nullopt);
-    }
+    // Asked without a nested event loop: the window stays live behind the question.
+    auto* question = new QMessageBox(QMessageBox::Question, tr("Wallet locked"),
+                                     tr("The wallet is locked. Unlock it again?"),
+                                     QMessageBox::Yes | QMessageBox::No, &m_window);
+    question->setObjectName(QStringLiteral("unlockQuestion"));
+    question->setAttribute(Qt::WA_DeleteOnClose);
+    connect(question, &QMessageBox::finished, this, [this](int result) {
+        if (result == QMessageBox::Yes) {
+            start(std::nullopt);
+        }
+    });
+    question->open();
 }
 
-std::optional<QByteArray> GuiSession::askPassphrase(bool wrong)
+void GuiSession::askPassphrase(bool wrong)
 {
     if (m_passphraseSource) {
-        return m_passphraseSource(wrong);
+        if (const auto given = m_passphraseSource(wrong)) {
+            start(crypto::SecureBytes(*given));
+        }
+        return;
     }
-    bool ok = false;
-    const QString text =
-        QInputDialog::getText(&m_window, tr("Unlock the wallet"),
-                              wrong ? tr("That passphrase did not open the wallet. Try again:")
-                                    : tr("This wallet is protected by a passphrase:"),
-                              QLineEdit::Password, QString(), &ok);
-    if (!ok || text.isEmpty()) {
-        return std::nullopt;
-    }
-    return text.toUtf8();
+    // Asked without a nested event loop; cancelling leaves the window with the reason shown.
+    auto* dialog = new QInputDialog(&m_window);
+    dialog->setObjectName(QStringLiteral("passphraseDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Unlock the wallet"));
+    dialog->setLabelText(wrong ? tr("That passphrase did not open the wallet. Try again:")
+                               : tr("This wallet is protected by a passphrase:"));
+    dialog->setTextEchoMode(QLineEdit::Password);
+    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& text) {
+        if (!text.isEmpty()) {
+            start(crypto::SecureBytes(text.toUtf8()));
+        }
+    });
+    dialog->open();
 }
 
 void GuiSession::applyFirstRun(service::WalletService* service)
@@ -139,28 +171,7 @@ void GuiSession::applyFirstRun(service::WalletService* service)
         return;
     }
     const FirstRun firstRun = *std::exchange(m_firstRun, std::nullopt);
-    if (!firstRun.nodeArguments.isEmpty()) {
-        auto settings = node::settingsFromArguments(firstRun.nodeArguments);
-        if (!settings) {
-            m_window.showWalletProblem(settings.error().message);
-        } else {
-            service::ask(
-                service, this,
-                [stored = settings.value()](service::WalletService& wallet) {
-                    return wallet.saveNode(stored);
-                },
-                [this](Status saved) {
-                    if (!saved) {
-                        QMessageBox::warning(&m_window, tr("Node not saved"),
-                                             saved.error().message);
-                    } else {
-                        m_window.statusBar()->showMessage(
-                            tr("Node saved: the wallet pays through it from its next start."),
-                            15'000);
-                    }
-                });
-        }
-    }
+    // (Its node, if any, was saved by the host before the engine started.)
     if (!firstRun.agentName.isEmpty()) {
         const QString name = firstRun.agentName;
         service::ask(
@@ -168,16 +179,18 @@ void GuiSession::applyFirstRun(service::WalletService* service)
             [name](service::WalletService& wallet) {
                 return std::pair{wallet.addAgent(name), wallet.proxyPort()};
             },
-            [this, service](std::pair<Result<policy::NewAgent>, quint16> added) {
+            [this](std::pair<Result<policy::NewAgent>, quint16> added) {
                 if (!added.first) {
                     QMessageBox::warning(&m_window, tr("Agent not created"),
                                          added.first.error().message);
                     return;
                 }
-                ui::AgentSecretDialog dialog(added.first->name, added.first->secret,
-                                             added.second ? added.second : quint16(8402),
-                                             service ? service->dataDir() : QString(), &m_window);
-                dialog.exec();
+                auto* dialog =
+                    new ui::AgentSecretDialog(added.first->name, added.first->secret,
+                                              added.second ? added.second : quint16(8402),
+                                              m_options.unlock.dataDir, &m_window);
+                dialog->setAttribute(Qt::WA_DeleteOnClose); // the secret goes with it
+                dialog->open();
             });
     }
 }

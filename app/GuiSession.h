@@ -48,7 +48,7 @@ Q_SIGNALS:
 private:
     void stopHost();
     void applyFirstRun(service::WalletService* service);
-    std::optional<QByteArray> askPassphrase(bool wrong);
+    void askPassphrase(bool wrong);
 
     ui::MainWindow& m_window;
     QPointer<ui::TrayIcon> m_tray;

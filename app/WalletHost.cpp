@@ -62,12 +62,24 @@ void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
     if (m_options.demo) {
         m_demoSecret = prepareDemo();
     }
-    auto created = WalletRuntime::create(*m_wallet, m_options.demo);
+    if (m_options.initialNode) {
+        if (auto saved = node::NodeSettingsRepository(m_wallet->database())
+                             .save(*m_options.initialNode, SystemClock::instance().nowSeconds());
+            !saved) {
+            Q_EMIT warning(QStringLiteral("The node was not saved: %1").arg(saved.error().message));
+        }
+        m_options.initialNode.reset();
+    }
+    auto created = WalletRuntime::create(*m_wallet, m_options.demo, /*withoutNode=*/true);
     if (!created) {
         Q_EMIT warning(QStringLiteral("No payments are possible: %1").arg(created.error().message));
         return;
     }
     m_runtime = std::move(created.value());
+    if (m_runtime->node->backendName() == QLatin1String("none")) {
+        Q_EMIT warning(QStringLiteral("No Lightning node is set up: paid requests are refused "
+                                      "until one is (the Node page, or 'l402-wallet node set')."));
+    }
     connect(m_runtime->broker.get(), &policy::ApprovalBroker::requested, this,
             [this](const policy::ApprovalRequest& request) {
                 Q_EMIT approvalNeeded(
@@ -134,7 +146,7 @@ void WalletHost::openControlSocket()
     m_control = std::make_unique<control::ControlServer>(*m_runtime->broker);
     m_control->setPaymentGateway(m_gateway.get());
     m_control->setCommandRunner([this](const QJsonObject& request) {
-        const QJsonObject result = runInHost(*m_wallet, request);
+        const QJsonObject result = runInHost(*m_wallet, request, m_proxyPort);
         dataChangedElsewhere(request.value(QLatin1String("command")).toString(),
                              request.value(QLatin1String("arguments")).toArray());
         return result;
@@ -185,6 +197,23 @@ void WalletHost::reloadAgents()
     if (auto credentials =
             policy::AgentBook(m_wallet->database(), SystemClock::instance()).credentials()) {
         m_agents.replace(credentials.value());
+    }
+}
+
+void WalletHost::restartProxyWithNewCa()
+{
+    auto ca = proxy::LocalCa::loadOrCreate(m_wallet->database(), SystemClock::instance());
+    if (!ca) {
+        Q_EMIT warning(ca.error().message);
+        return;
+    }
+    if (m_options.proxy.ca) { // interception is on: switch to the new authority
+        m_options.proxy.ca = ca.value();
+    }
+    if (m_proxy) {
+        m_options.proxy.port = m_proxyPort; // the same address for agents
+        m_proxy.reset();
+        startProxy();
     }
 }
 

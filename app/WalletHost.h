@@ -3,6 +3,7 @@
 #include "app/DemoWorld.h"
 #include "app/WalletRuntime.h"
 #include "core/control/ControlServer.h"
+#include "core/node/NodeSettings.h"
 #include "core/proxy/ProxyServer.h"
 #include "core/service/WalletService.h"
 #include "core/store/SecretStore.h"
@@ -32,6 +33,8 @@ public:
         bool approverPresent = false;
         // serve --listen: the port given wins over the one stored in Settings.
         bool portExplicit = false;
+        // First run: the node chosen in the window, saved before the engine starts.
+        std::optional<node::NodeSettings> initialNode;
     };
 
     explicit WalletHost(Options options, QObject* parent = nullptr);
@@ -54,6 +57,8 @@ Q_SIGNALS:
 private:
     void onUnlocked(std::unique_ptr<store::WalletStore> wallet);
     void startProxy();
+    // The CA changed (Settings → Regenerate): the proxy restarts with the new one.
+    void restartProxyWithNewCa();
     void openControlSocket();
     void reloadAgents();
     // The user's Settings page choices (port, HTTPS interception, bypass list, approval

@@ -7,6 +7,7 @@
 #include "core/proxy/ProxyServer.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -14,6 +15,7 @@ namespace l402::app {
 namespace {
 
 thread_local store::WalletStore* t_hostWallet = nullptr;
+thread_local quint16 t_hostProxyPort = 0;
 
 const QStringList& hostCommands()
 {
@@ -30,11 +32,16 @@ std::optional<int> runInRunningWallet(const GlobalOptions& options)
     if (!hostCommands().contains(options.command)) {
         return std::nullopt;
     }
+    // File arguments are read by the running wallet, whose working folder is not ours.
+    QStringList arguments = options.arguments;
+    if (options.command == QLatin1String("ca") && arguments.size() > 1) {
+        arguments[1] = QFileInfo(arguments.at(1)).absoluteFilePath();
+    }
     auto reply = control::controlRequest(
         resolveDataDir(options),
         QJsonObject{{QStringLiteral("cmd"), QStringLiteral("run")},
                     {QStringLiteral("command"), options.command},
-                    {QStringLiteral("arguments"), QJsonArray::fromStringList(options.arguments)},
+                    {QStringLiteral("arguments"), QJsonArray::fromStringList(arguments)},
                     {QStringLiteral("json"), options.json}});
     if (!reply) {
         if (reply.error().code == QLatin1String("control_unavailable")) {
@@ -138,7 +145,12 @@ int runWithWalletAccess(
     return exitCode;
 }
 
-QJsonObject runInHost(store::WalletStore& wallet, const QJsonObject& request)
+quint16 agentProxyPort()
+{
+    return t_hostProxyPort ? t_hostProxyPort : kDefaultProxyPort;
+}
+
+QJsonObject runInHost(store::WalletStore& wallet, const QJsonObject& request, quint16 proxyPort)
 {
     GlobalOptions options;
     options.command = request.value(QLatin1String("command")).toString();
@@ -156,9 +168,12 @@ QJsonObject runInHost(store::WalletStore& wallet, const QJsonObject& request)
             kExitUsage);
     } else {
         store::WalletStore* const previous = t_hostWallet;
+        const quint16 previousPort = t_hostProxyPort;
         t_hostWallet = &wallet;
+        t_hostProxyPort = proxyPort;
         exitCode = runDataCommand(options);
         t_hostWallet = previous;
+        t_hostProxyPort = previousPort;
     }
     return QJsonObject{{QStringLiteral("exit"), exitCode},
                        {QStringLiteral("stdout"), QString::fromUtf8(capture.out)},
@@ -169,15 +184,19 @@ int runWithWallet(const GlobalOptions& options,
                   const std::function<void(store::WalletStore&, std::function<void(int)>)>& body)
 {
     if (t_hostWallet) {
-        std::optional<int> exitCode;
-        body(*t_hostWallet, [&](int code) {
-            if (!exitCode) {
-                exitCode = code;
+        // Data command bodies finish before they return; one that did not would have nothing
+        // to report to: it is told so rather than left writing into this frame later.
+        auto exitCode = std::make_shared<std::optional<int>>();
+        body(*t_hostWallet, [exitCode](int code) {
+            if (!*exitCode) {
+                *exitCode = code;
             }
         });
-        // Data command bodies finish before they return.
-        Q_ASSERT(exitCode);
-        return exitCode.value_or(kExitError);
+        if (!*exitCode) {
+            *exitCode = reportError(options, Error{QStringLiteral("internal"),
+                                                   QStringLiteral("The command did not finish.")});
+        }
+        return **exitCode;
     }
     int argc = 1;
     char name[] = "l402-wallet";

@@ -41,6 +41,10 @@ int runWithWalletAccess(
 // The running wallet's side of the above, for its control socket: runs the data command
 // {"command", "arguments", "json"} on `wallet` and answers {"exit", "stdout", "stderr"}. Only
 // commands that work on the wallet's data (history, tokens, budget, agent, ca).
-QJsonObject runInHost(store::WalletStore& wallet, const QJsonObject& request);
+// `proxyPort`: where the running proxy listens (what `agent add` tells the agent); 0: unknown.
+QJsonObject runInHost(store::WalletStore& wallet, const QJsonObject& request,
+                      quint16 proxyPort = 0);
+// The proxy port agents are told: the running proxy's inside runInHost, else the default.
+quint16 agentProxyPort();
 
 } // namespace l402::app

@@ -46,6 +46,7 @@ const std::pair<const char*, const char*> kStatuses[] = {
     {"timed_out", QT_TRANSLATE_NOOP("ActivityPage", "Timed out")},
     {"failed", QT_TRANSLATE_NOOP("ActivityPage", "Failed")},
     {"pending", QT_TRANSLATE_NOOP("ActivityPage", "Pending")},
+    {"recovered", QT_TRANSLATE_NOOP("ActivityPage", "Recovered")},
 };
 
 QChartView* makeChartView(QWidget* parent)
@@ -264,15 +265,39 @@ void ActivityPage::setService(service::WalletService* service)
 {
     m_service = service;
     m_model->setService(service);
-    connect(service, &service::WalletService::activityChanged, m_refreshDebounce,
-            qOverload<>(&QTimer::start));
-    connect(service, &service::WalletService::approvalRequested, m_refreshDebounce,
-            qOverload<>(&QTimer::start));
-    connect(service, &service::WalletService::approvalResolved, m_refreshDebounce,
-            qOverload<>(&QTimer::start));
-    refreshFilterChoices();
-    refreshOverview();
-    refreshCharts();
+    if (!service) {
+        m_export->setEnabled(true);
+        return;
+    }
+    // At most one refresh per 250 ms however busy the agents are: the first change starts the
+    // timer, later ones wait for it (restarting it would starve the page under steady traffic).
+    const auto soon = [this] {
+        if (!m_refreshDebounce->isActive()) {
+            m_refreshDebounce->start();
+        }
+    };
+    connect(service, &service::WalletService::activityChanged, this, soon);
+    connect(service, &service::WalletService::approvalRequested, this, soon);
+    connect(service, &service::WalletService::approvalResolved, this, soon);
+    // The first rows first: the overview, charts and filter lists (which read more of the
+    // history) are asked for once the first page is on screen.
+    auto* once = new QObject(this);
+    const auto rest = [this, once] {
+        if (once->property("done").toBool()) {
+            return;
+        }
+        once->setProperty("done", true);
+        once->deleteLater();
+        refreshFilterChoices();
+        refreshOverview();
+        refreshCharts();
+    };
+    connect(m_model, &ActivityModel::pageLoaded, once, rest);
+    connect(m_model, &ActivityModel::reloaded, once, [rest](qint64 rows) {
+        if (rows == 0) {
+            rest();
+        }
+    });
 }
 
 void ActivityPage::refresh()

@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QShowEvent>
 #include <QStackedWidget>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -392,6 +393,8 @@ AgentsPage::AgentsPage(QWidget* parent)
 
 void AgentsPage::setService(service::WalletService* service)
 {
+    m_loading = false; // a load queued to a previous wallet never answers
+    m_reloadAgain = false;
     for (const QMetaObject::Connection& connection : std::as_const(m_connections)) {
         disconnect(connection);
     }
@@ -413,6 +416,12 @@ void AgentsPage::refresh()
     if (!m_service) {
         return;
     }
+    // Hidden pages do not read the wallet on every payment; they catch up when shown.
+    if (!isVisible()) {
+        m_dirty = true;
+        return;
+    }
+    m_dirty = false;
     // One load at a time; a change meanwhile loads once more when it is done.
     if (m_loading) {
         m_reloadAgain = true;
@@ -518,6 +527,14 @@ void AgentsPage::confirmRevoke()
                     refresh();
                 });
         });
+}
+
+void AgentsPage::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_dirty) {
+        refresh();
+    }
 }
 
 } // namespace l402::ui

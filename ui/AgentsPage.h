@@ -50,6 +50,9 @@ public:
     // Loads the agents again (asynchronously); the selection survives when its agent does.
     void refresh();
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     QString selectedName() const;
     void updateActions();
@@ -61,6 +64,7 @@ private:
     QList<QMetaObject::Connection> m_connections;
     quint64 m_generation = 0; // a new service makes older answers stale
     bool m_loading = false;
+    bool m_dirty = false; // changed while hidden: reload when shown
     bool m_reloadAgain = false;
 
     AgentsModel* m_model = nullptr;

@@ -87,6 +87,10 @@ ApprovalPrompt::ApprovalPrompt(QWidget* parent)
     m_tick = new QTimer(this);
     m_tick->setInterval(250);
     connect(m_tick, &QTimer::timeout, this, &ApprovalPrompt::tick);
+    m_arm = new QTimer(this);
+    m_arm->setSingleShot(true);
+    m_arm->setInterval(kApproveArmDelayMs);
+    connect(m_arm, &QTimer::timeout, this, [this] { m_approve->setEnabled(!m_queue.isEmpty()); });
     m_idle = new QTimer(this);
     m_idle->setSingleShot(true);
     m_idle->setInterval(kIdleResumeMs);
@@ -163,6 +167,27 @@ void ApprovalPrompt::resolved(const QString& id)
     }
 }
 
+void ApprovalPrompt::clear()
+{
+    m_queue.clear();
+    m_tick->stop();
+    m_idle->stop();
+    m_paused = false;
+    hide();
+}
+
+void ApprovalPrompt::present()
+{
+    if (m_queue.isEmpty()) {
+        return;
+    }
+    m_tick->start();
+    tick();
+    show();
+    raise();
+    activateWindow();
+}
+
 void ApprovalPrompt::showCurrent()
 {
     const policy::ApprovalRequest& request = m_queue.first();
@@ -183,6 +208,8 @@ void ApprovalPrompt::showCurrent()
     m_countdown->setRange(0, int(m_totalMs));
     m_tick->start();
     tick();
+    m_approve->setEnabled(false);
+    m_arm->start();
     m_deny->setFocus();
 }
 
@@ -251,6 +278,8 @@ void ApprovalPrompt::closeEvent(QCloseEvent* event)
     m_idle->stop();
     if (m_paused && m_service) {
         m_paused = false;
+        m_remainingAtResume = m_remainingMs; // the countdown goes on from where it stopped
+        m_sinceResume.start();
         const QString id = currentId();
         QMetaObject::invokeMethod(m_service.data(), [service = m_service, id] {
             if (service) {
@@ -269,7 +298,7 @@ void ApprovalPrompt::setRemember(policy::Remember remember)
 
 void ApprovalPrompt::answer(bool approve)
 {
-    if (m_queue.isEmpty()) {
+    if (m_queue.isEmpty() || (approve && !m_approve->isEnabled() && isVisible())) {
         return;
     }
     const QString id = currentId();

@@ -26,6 +26,9 @@ class ApprovalPrompt : public QDialog {
     Q_OBJECT
 public:
     static constexpr int kIdleResumeMs = 15'000;
+    // After a request appears, Approve stays disabled this long, so a double click meant for
+    // the previous one never approves a payment nobody has looked at.
+    static constexpr int kApproveArmDelayMs = 600;
 
     explicit ApprovalPrompt(QWidget* parent = nullptr);
 
@@ -33,6 +36,10 @@ public:
     void enqueue(const policy::ApprovalRequest& request);
     // The wallet resolved it (answered elsewhere, timed out): drop it from the queue.
     void resolved(const QString& id);
+    // Drops every request (the wallet was locked: none of them can be answered here now).
+    void clear();
+    // Shows the prompt again (from the Approvals page or the tray) when something waits.
+    void present();
     int queued() const { return int(m_queue.size()); }
     QString currentId() const;
     // What the buttons do; public for tests and the tray.
@@ -68,6 +75,7 @@ private:
     QPushButton* m_deny = nullptr;
     QTimer* m_tick = nullptr;
     QTimer* m_idle = nullptr;
+    QTimer* m_arm = nullptr;
     bool m_paused = false;
     qint64 m_remainingMs = 0; // while paused
     QElapsedTimer m_sinceResume;

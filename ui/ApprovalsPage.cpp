@@ -160,11 +160,20 @@ ApprovalsPage::ApprovalsPage(QWidget* parent)
     m_stack->addWidget(list);
     layout->addWidget(m_stack, 1);
 
+    // Only what the person selected; never a default row.
     const auto selectedId = [this] {
-        const QModelIndex current = m_table->currentIndex();
-        const auto* request = m_model->at(current.isValid() ? current.row() : 0);
+        const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+        const auto* request = rows.isEmpty() ? nullptr : m_model->at(rows.first().row());
         return request ? request->id : QString();
     };
+    approve->setEnabled(false);
+    deny->setEnabled(false);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this, approve, deny] {
+                const bool selected = m_table->selectionModel()->hasSelection();
+                approve->setEnabled(selected);
+                deny->setEnabled(selected);
+            });
     connect(approve, &QPushButton::clicked, this, [this, selectedId] {
         if (const QString id = selectedId(); !id.isEmpty()) {
             Q_EMIT answerRequested(id, true);
@@ -191,6 +200,10 @@ ApprovalsPage::ApprovalsPage(QWidget* parent)
 void ApprovalsPage::setService(service::WalletService* service)
 {
     m_service = service;
+    if (!service) {
+        m_model->replaceAll({});
+        return;
+    }
     connect(service, &service::WalletService::approvalRequested, this,
             [this](const policy::ApprovalRequest& request) { m_model->add(request); });
     connect(service, &service::WalletService::approvalResolved, this,

@@ -196,6 +196,8 @@ BudgetsPage::BudgetsPage(QWidget* parent)
 
 void BudgetsPage::setService(service::WalletService* service)
 {
+    m_loading = false; // a load queued to a previous wallet never answers
+    m_reloadAgain = false;
     if (m_service) {
         disconnect(m_service, nullptr, this, nullptr);
     }
@@ -214,6 +216,12 @@ void BudgetsPage::refresh()
     if (!m_service) {
         return;
     }
+    // Hidden pages do not read the wallet on every payment; they catch up when shown.
+    if (!isVisible()) {
+        m_dirty = true;
+        return;
+    }
+    m_dirty = false;
     // One read at a time: activity can change often, and the newest state is all that counts.
     if (m_loading) {
         m_reloadAgain = true;

@@ -51,6 +51,7 @@ private:
     QList<service::RuleView> m_rules;
     QStringList m_agentNames;
     bool m_loading = false;
+    bool m_dirty = false; // changed while hidden: reload when shown
     bool m_reloadAgain = false;
     bool m_loaded = false;
     bool m_restylePending = false;

@@ -151,13 +151,23 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     connect(m_settings, &SettingsPage::lockRequested, this, &MainWindow::lockRequested);
     connect(m_activity, &ActivityPage::overviewChanged, this, &MainWindow::overviewChanged);
     connect(m_activity, &ActivityPage::tokenRequested, this, [this] { showPage(Page::Tokens); });
-    connect(m_approvals, &ApprovalsPage::promptRequested, this, [this] {
-        if (m_prompt->queued() > 0) {
-            m_prompt->show();
-            m_prompt->raise();
-            m_prompt->activateWindow();
-        }
-    });
+    connect(m_approvals, &ApprovalsPage::promptRequested, m_prompt, &ApprovalPrompt::present);
+    connect(m_approvals, &ApprovalsPage::answerRequested, this,
+            [this](const QString& id, bool approve) {
+                if (m_prompt->currentId() == id) {
+                    m_prompt->answer(approve);
+                    return;
+                }
+                if (!m_service) {
+                    return;
+                }
+                QPointer<service::WalletService> target = m_service;
+                QMetaObject::invokeMethod(target.data(), [target, id, approve] {
+                    if (target) {
+                        target->answerApproval(id, approve, policy::Remember::Once);
+                    }
+                });
+            });
     body->addWidget(m_navigation);
     body->addWidget(m_pages, 1);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages,
@@ -191,6 +201,12 @@ QString MainWindow::pageTitle(Page page)
 void MainWindow::showWalletProblem(const QString& message)
 {
     m_walletProblem->setText(tr("The wallet is locked: %1").arg(message));
+    m_walletProblem->show();
+}
+
+void MainWindow::showProblem(const QString& message)
+{
+    m_walletProblem->setText(message);
     m_walletProblem->show();
 }
 
@@ -263,7 +279,15 @@ QString MainWindow::demoTryLine() const
 
 void MainWindow::setService(service::WalletService* service)
 {
+    m_service = service;
     m_prompt->setService(service);
+    if (!service) {
+        m_prompt->clear();
+        m_approvals->model()->replaceAll({});
+        Q_EMIT approvalsPending(0);
+        return;
+    }
+    // Connections to the service end with it (it is their sender).
     connect(service, &service::WalletService::approvalRequested, this,
             [this](const policy::ApprovalRequest& request) {
                 m_prompt->enqueue(request);
@@ -278,19 +302,6 @@ void MainWindow::setService(service::WalletService* service)
         m_prompt->resolved(id);
         Q_EMIT approvalsPending(m_prompt->queued());
     });
-    connect(m_approvals, &ApprovalsPage::answerRequested, this,
-            [this, service](const QString& id, bool approve) {
-                if (m_prompt->currentId() == id) {
-                    m_prompt->answer(approve);
-                    return;
-                }
-                QPointer<service::WalletService> target(service);
-                QMetaObject::invokeMethod(service, [target, id, approve] {
-                    if (target) {
-                        target->answerApproval(id, approve, policy::Remember::Once);
-                    }
-                });
-            });
     m_activity->setService(service);
     m_approvals->setService(service);
     m_tokens->setService(service);

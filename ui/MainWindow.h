@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QLabel;
 class QListWidget;
@@ -40,6 +41,8 @@ public:
     // Shown above the pages when the wallet cannot be unlocked (no keychain, wrong
     // passphrase, another instance...): the window stays usable and says why.
     void showWalletProblem(const QString& message);
+    // A problem shown as it is (the wallet is open, but, say, the proxy could not start).
+    void showProblem(const QString& message);
     void clearWalletProblem();
     // Under --demo: the one line that shows the whole flow (an agent's request through the
     // proxy, paid with demo funds), with a button to copy it.
@@ -49,6 +52,7 @@ public:
     static QString pageTitle(Page page);
 
     // The wallet is unlocked: every page reads it through `service` (on the wallet's thread).
+    // nullptr: it was locked; the prompt and the approvals list are emptied.
     void setService(service::WalletService* service);
 
     ApprovalPrompt* approvalPrompt() const { return m_prompt; }
@@ -83,6 +87,7 @@ private:
     NodePage* m_node = nullptr;
     SettingsPage* m_settings = nullptr;
     ApprovalPrompt* m_prompt = nullptr;
+    QPointer<service::WalletService> m_service;
 };
 
 } // namespace l402::ui

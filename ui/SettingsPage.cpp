@@ -552,7 +552,8 @@ void SettingsPage::openChangePassphraseDialog()
     layout->setContentsMargins(24, 20, 24, 20);
     auto* intro = new QLabel(tr("The wallet's key will be protected by this passphrase, and "
                                 "unlocking the wallet will need it. A key kept in the system "
-                                "keychain moves to the passphrase."),
+                                "keychain moves to the passphrase and is removed from the "
+                                "keychain."),
                              dialog);
     intro->setWordWrap(true);
     layout->addWidget(intro);
@@ -626,12 +627,12 @@ void SettingsPage::submitPassphrase(QByteArray passphrase)
     m_passphraseBusy = true;
     updateEnabled();
     showStatus(m_securityStatus, tr("Changing the passphrase…"), false);
-    service::ask(
+    service::askLater<Status>(
         m_service.data(), this,
-        [passphrase = std::move(passphrase)](service::WalletService& s) mutable {
-            const Status status = s.changePassphrase(passphrase);
+        [passphrase = std::move(passphrase)](service::WalletService& s,
+                                             std::function<void(Status)> reply) mutable {
+            s.changePassphrase(passphrase, std::move(reply));
             crypto::scrub(passphrase);
-            return status;
         },
         [this](Status status) {
             m_passphraseBusy = false;

@@ -664,6 +664,8 @@ QWidget* TokensPage::buildDetail()
 
 void TokensPage::setService(service::WalletService* service)
 {
+    m_loading = false; // a load queued to a previous wallet never answers
+    m_reloadAgain = false;
     for (const QMetaObject::Connection& connection : std::as_const(m_connections)) {
         disconnect(connection);
     }
@@ -690,6 +692,12 @@ void TokensPage::refresh()
     if (!m_service) {
         return;
     }
+    // Hidden pages do not read the wallet on every payment; they catch up when shown.
+    if (!isVisible()) {
+        m_dirty = true;
+        return;
+    }
+    m_dirty = false;
     // One load at a time; a change meanwhile loads once more when it is done.
     if (m_loading) {
         m_reloadAgain = true;
@@ -741,6 +749,9 @@ void TokensPage::showEvent(QShowEvent* event)
     QWidget::showEvent(event);
     tick();
     m_countdown->start();
+    if (m_dirty) {
+        refresh();
+    }
 }
 
 void TokensPage::hideEvent(QHideEvent* event)

@@ -58,6 +58,7 @@ private:
     const Clock* m_clock = nullptr;
     quint64 m_generation = 0; // a new service makes older answers stale
     bool m_loading = false;
+    bool m_dirty = false; // changed while hidden: reload when shown
     bool m_reloadAgain = false;
 
     TokensModel* m_model = nullptr;

@@ -96,6 +96,12 @@ void ApprovalBroker::resume(const QString& id)
     }
 }
 
+bool ApprovalBroker::isPaused(const QString& id) const
+{
+    const auto waiting = m_waiting.value(id);
+    return waiting && !waiting->timer->isActive();
+}
+
 QList<ApprovalRequest> ApprovalBroker::pending() const
 {
     QList<ApprovalRequest> list;

@@ -64,6 +64,7 @@ public:
     // interaction); resume() restarts it with the time that was left.
     void pause(const QString& id);
     void resume(const QString& id);
+    bool isPaused(const QString& id) const;
 
     QList<ApprovalRequest> pending() const;
     std::optional<ApprovalRequest> find(const QString& id) const;

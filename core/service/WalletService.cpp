@@ -4,7 +4,9 @@
 #include "core/protocol/Macaroon.h"
 #include "core/proxy/LocalCa.h"
 #include "core/store/DataDirectory.h"
+#include "core/store/SecretStore.h"
 #include "core/store/Settings.h"
+#include "core/store/WalletKey.h"
 #include "core/util/Clock.h"
 
 #include <QJsonDocument>
@@ -88,7 +90,7 @@ const char* orderColumn(ActivityColumn column)
 {
     switch (column) {
     case ActivityColumn::Time:
-        return "e.id";
+        return "e.at"; // with e.id after it, the order of the (kind|agent|origin,) at indexes
     case ActivityColumn::Site:
         return "e.origin";
     case ActivityColumn::Agent:
@@ -154,9 +156,11 @@ template <typename T> Result<T> failed(const Error& error)
 } // namespace
 
 WalletService::WalletService(store::WalletStore& wallet, payments::PaymentEngine& engine,
-                             policy::ApprovalBroker& broker, QObject* parent)
+                             policy::ApprovalBroker& broker, store::SecretStore* keychain,
+                             QObject* parent)
     : QObject(parent)
     , m_wallet(wallet)
+    , m_keychain(keychain)
     , m_engine(engine)
     , m_broker(broker)
     , m_dataDir(wallet.dataDir())
@@ -224,8 +228,12 @@ Result<QList<ActivityRow>> WalletService::activityPage(const ActivityFilter& fil
         .bind(int(where.values.size()) + 2, int64_t(offset));
     QList<ActivityRow> rows;
     rows.reserve(limit);
-    for (auto row = statement->step(); row && row.value(); row = statement->step()) {
+    Result<bool> row = statement->step();
+    for (; row && row.value(); row = statement->step()) {
         rows.append(rowOf(*statement));
+    }
+    if (!row) {
+        return row.error(); // never a partial page that looks complete
     }
     return rows;
 }
@@ -270,8 +278,8 @@ Result<ActivityDetail> WalletService::activityDetail(qint64 eventId)
 Result<QStringList> WalletService::sites()
 {
     auto statement = m_wallet.database().prepare(
-        "SELECT DISTINCT origin FROM payments UNION SELECT DISTINCT origin FROM tokens "
-        "ORDER BY 1");
+        "SELECT DISTINCT origin FROM events WHERE origin IS NOT NULL UNION "
+        "SELECT DISTINCT origin FROM tokens ORDER BY 1");
     if (!statement) {
         return statement.error();
     }
@@ -403,10 +411,15 @@ Result<qint64> WalletService::exportCsv(const ActivityFilter& filter, const QStr
     }
     file.write("time,site,agent,status,amount_sat,fee_sat,code,reason,payment_id\r\n");
     qint64 rows = 0;
+    // Exact: whole sats, a point and the msat, never through a double.
     const auto sats = [](const std::optional<qint64>& msat) {
-        return msat ? QString::number(double(*msat) / 1000.0, 'f', 3) : QString();
+        return msat ? QStringLiteral("%1.%2")
+                          .arg(*msat / 1000)
+                          .arg(*msat % 1000, 3, 10, QLatin1Char('0'))
+                    : QString();
     };
-    for (auto row = statement->step(); row && row.value(); row = statement->step()) {
+    Result<bool> row = statement->step();
+    for (; row && row.value(); row = statement->step()) {
         const ActivityRow r = rowOf(*statement);
         const QStringList fields{QDateTime::fromSecsSinceEpoch(r.at).toString(Qt::ISODate),
                                  r.origin,
@@ -423,6 +436,10 @@ Result<qint64> WalletService::exportCsv(const ActivityFilter& filter, const QStr
         }
         file.write(QString(quoted.join(u',') + QStringLiteral("\r\n")).toUtf8());
         ++rows;
+    }
+    if (!row) {
+        file.cancelWriting(); // no half a history under the chosen name
+        return row.error();
     }
     if (!file.commit()) {
         return Error{QStringLiteral("file"),
@@ -692,6 +709,15 @@ void WalletService::testNode(const node::NodeSettings& settings,
                 return;
             }
             result.balanceMsat = balance->spendableMsat;
+            // Close the tested connection (NWC relays, LND sessions) once it has answered.
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, tested] {
+                    if (self && self->m_testNode.get() == tested) {
+                        self->m_testNode.reset();
+                    }
+                },
+                Qt::QueuedConnection);
             done(result);
         });
     });
@@ -762,6 +788,10 @@ Result<QByteArray> WalletService::caCertificatePem()
 Status WalletService::regenerateCa()
 {
     store::Database& database = m_wallet.database();
+    auto transaction = store::Transaction::begin(database);
+    if (!transaction) {
+        return Status(transaction.error());
+    }
     for (const char* key : {"ca_certificate", "ca_private_key"}) {
         if (auto cleared = store::writeSetting(database, QLatin1String(key), QString()); !cleared) {
             return cleared;
@@ -771,16 +801,51 @@ Status WalletService::regenerateCa()
     if (!ca) {
         return Status(ca.error());
     }
-    return ca.value()->writeFiles(m_dataDir);
+    if (auto committed = transaction.value()->commit(); !committed) {
+        return committed;
+    }
+    if (auto written = ca.value()->writeFiles(m_dataDir); !written) {
+        return written;
+    }
+    Q_EMIT caRegenerated();
+    return success();
 }
 
-Status WalletService::changePassphrase(const QByteArray& newPassphrase)
+void WalletService::changePassphrase(const QByteArray& newPassphrase,
+                                     std::function<void(Status)> done)
 {
     if (newPassphrase.size() < 8) {
-        return Status::failure(QStringLiteral("weak_passphrase"),
-                               tr("A passphrase needs at least 8 characters."));
+        done(Status::failure(QStringLiteral("weak_passphrase"),
+                             tr("A passphrase needs at least 8 characters.")));
+        return;
     }
-    return m_wallet.changePassphrase(newPassphrase);
+    auto before = store::KeyFile::load(m_dataDir);
+    if (!before) {
+        done(Status(before.error()));
+        return;
+    }
+    const QString keychainEntry =
+        before.value() && before.value()->mode() == store::KeyFile::Mode::Keychain
+            ? before.value()->keychainEntry()
+            : QString();
+    if (auto changed = m_wallet.changePassphrase(newPassphrase); !changed) {
+        done(changed);
+        return;
+    }
+    if (keychainEntry.isEmpty() || !m_keychain) {
+        done(success());
+        return;
+    }
+    // The key now lives under the passphrase only: the copy in the keychain must go, or
+    // whoever can read the keychain could still open the wallet without the passphrase.
+    m_keychain->remove(keychainEntry, [done](Status removed) {
+        done(removed ? success()
+                     : Status::failure(removed.error().code,
+                                       tr("The passphrase is set, but the old key could not be "
+                                          "removed from the keychain: %1. Remove the entry "
+                                          "by hand.")
+                                           .arg(removed.error().message)));
+    });
 }
 
 // --- Approvals ---

@@ -10,6 +10,7 @@
 #include "core/store/WalletStore.h"
 #include "core/util/Result.h"
 
+#include <QCoreApplication>
 #include <QDate>
 #include <QDateTime>
 #include <QMetaObject>
@@ -147,8 +148,11 @@ struct WalletSettings {
 class WalletService : public QObject {
     Q_OBJECT
 public:
+    // `keychain`: where a keychain wallet's key lives (to remove it when the wallet moves to
+    // a passphrase); may be null.
     WalletService(store::WalletStore& wallet, payments::PaymentEngine& engine,
-                  policy::ApprovalBroker& broker, QObject* parent = nullptr);
+                  policy::ApprovalBroker& broker, store::SecretStore* keychain = nullptr,
+                  QObject* parent = nullptr);
     ~WalletService() override;
 
     const QString& dataDir() const { return m_dataDir; }
@@ -201,15 +205,18 @@ public:
     Status saveSettings(const WalletSettings& settings);
     Result<QByteArray> caCertificatePem();
     // A new local CA: every agent must trust the new certificate (the old one stops working).
+    // The proxy switches to it (caRegenerated).
     Status regenerateCa();
-    Status changePassphrase(const QByteArray& newPassphrase);
+    // Re-wraps the key under a new passphrase; a keychain wallet moves to passphrase mode and
+    // its key is then removed from the keychain (`done` after that).
+    void changePassphrase(const QByteArray& newPassphrase, std::function<void(Status)> done);
 
     // Approvals
     QList<policy::ApprovalRequest> pendingApprovals() const;
     bool answerApproval(const QString& id, bool approve, policy::Remember remember);
     void pauseApproval(const QString& id);
     void resumeApproval(const QString& id);
-    // The rule an approval would count against, as "120 of 1,000 sat today".
+    // For tests and the host, on the wallet's thread.
     policy::ApprovalBroker& broker() { return m_broker; }
 
 Q_SIGNALS:
@@ -218,11 +225,13 @@ Q_SIGNALS:
     void rulesChanged();
     void agentsChanged();
     void proxyPortChanged(quint16 port);
+    void caRegenerated();
     void approvalRequested(const l402::policy::ApprovalRequest& request);
     void approvalResolved(const QString& id, bool approved);
 
 private:
     store::WalletStore& m_wallet;
+    store::SecretStore* m_keychain = nullptr;
     payments::PaymentEngine& m_engine;
     policy::ApprovalBroker& m_broker;
     QString m_dataDir;
@@ -230,20 +239,21 @@ private:
     std::unique_ptr<node::LightningNode> m_testNode;
 };
 
-// Runs `work(service)` on the service's thread, then `then(result)` on `context`'s thread,
-// unless `context` is gone by then. For the window: never block on the wallet.
+// Runs `work(service)` on the service's thread, then `then(result)` on the GUI thread, unless
+// `context` (a GUI-thread object) is gone by then. For the window: never block on the wallet.
+// The answer is posted to the application object, which outlives every receiver, and
+// `context` is checked there, on the thread that deletes it, so a page or dialog closed
+// meanwhile is never touched.
 template <typename Work, typename Then>
 void ask(WalletService* service, QObject* context, Work work, Then then)
 {
+    Q_ASSERT(context && context->thread() == QCoreApplication::instance()->thread());
     QPointer<QObject> receiver(context);
     QMetaObject::invokeMethod(
         service, [service, receiver, work = std::move(work), then = std::move(then)]() mutable {
             auto result = work(*service);
-            if (!receiver) {
-                return;
-            }
             QMetaObject::invokeMethod(
-                receiver.data(),
+                QCoreApplication::instance(),
                 [receiver, then = std::move(then), result = std::move(result)]() mutable {
                     if (receiver) {
                         then(std::move(result));
@@ -254,19 +264,17 @@ void ask(WalletService* service, QObject* context, Work work, Then then)
 }
 
 // Like ask(), for work that answers later: `work(service, reply)` runs on the service's thread
-// and calls `reply(result)` once, from that thread; `then(result)` runs on `context`'s.
+// and calls `reply(result)` once, from that thread; `then(result)` runs on the GUI thread.
 template <typename R, typename Work, typename Then>
 void askLater(WalletService* service, QObject* context, Work work, Then then)
 {
+    Q_ASSERT(context && context->thread() == QCoreApplication::instance()->thread());
     QPointer<QObject> receiver(context);
     QMetaObject::invokeMethod(
         service, [service, receiver, work = std::move(work), then = std::move(then)]() mutable {
             work(*service, [receiver, then = std::move(then)](R result) mutable {
-                if (!receiver) {
-                    return;
-                }
                 QMetaObject::invokeMethod(
-                    receiver.data(),
+                    QCoreApplication::instance(),
                     [receiver, then, result = std::move(result)]() mutable {
                         if (receiver) {
                             then(std::move(result));
@@ -286,4 +294,3 @@ inline constexpr auto kApprovalTimeout = "approval_timeout_s";
 } // namespace setting
 
 } // namespace l402::service
-

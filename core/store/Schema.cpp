@@ -8,7 +8,7 @@ namespace l402::store {
 namespace {
 
 // Append only. Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: the initial schema.
     R"SQL(
 CREATE TABLE settings (
@@ -147,6 +147,12 @@ CREATE INDEX payments_by_time ON payments(created_at);
 CREATE INDEX reservations_unlinked ON reservations(payment_id) WHERE released_at IS NULL;
 ALTER TABLE tokens ADD COLUMN agent TEXT;
 CREATE INDEX events_by_origin ON events(origin, at);
+)SQL",
+    // 3: the window's Activity filters: by status and by agent, in time order, as index range
+    // scans (a history of millions of rows is paged, never sorted whole).
+    R"SQL(
+CREATE INDEX events_by_kind ON events(kind, at);
+CREATE INDEX events_by_agent ON events(agent, at);
 )SQL",
 };
 

@@ -5,6 +5,7 @@
 
 #include "tests/support/ProcessRunner.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -144,6 +145,10 @@ void RunningWalletTest::dataCommandsWorkOnTheRunningWallet()
     const QString secret =
         QJsonDocument::fromJson(added.out).object().value(QLatin1String("secret")).toString();
     QVERIFY(!secret.isEmpty());
+    // The agent is told where the running proxy really listens.
+    QCOMPARE(
+        QJsonDocument::fromJson(added.out).object().value(QLatin1String("proxy_url")).toString(),
+        QStringLiteral("http://bob:%1@127.0.0.1:%2").arg(secret).arg(m_proxyPort));
     Ran paid = curl(QStringLiteral("bob:") + secret, QStringLiteral("/v1/quote"));
     QVERIFY2(paid.out.startsWith("HTTP/1.1 200"), paid.out.constData());
     QVERIFY(paid.out.contains("L402-Wallet-Payment: amount_msat=21000"));
@@ -169,6 +174,20 @@ void RunningWalletTest::dataCommandsWorkOnTheRunningWallet()
     Ran refused = curl(QStringLiteral("bob:") + secret, QStringLiteral("/v1/quote"));
     QVERIFY2(refused.out.startsWith("HTTP/1.1 407") || refused.out.startsWith("HTTP/1.1 401"),
              refused.out.constData());
+
+    // A relative file name is ours, not the running wallet's working folder's.
+    const QString here = m_dir.path() + QStringLiteral("/cwd");
+    QVERIFY(QDir().mkpath(here));
+    QProcess exporter;
+    exporter.setWorkingDirectory(here);
+    exporter.start(QStringLiteral(L402_WALLET_EXECUTABLE),
+                   {QStringLiteral("--data-dir"), m_dataDir, QStringLiteral("--demo"),
+                    QStringLiteral("ca"), QStringLiteral("export"), QStringLiteral("ca-copy.pem")});
+    QVERIFY(QTest::qWaitFor([&] { return exporter.state() == QProcess::NotRunning; }, 20'000));
+    QCOMPARE(exporter.exitCode(), 0);
+    QFile exported(here + QStringLiteral("/ca-copy.pem"));
+    QVERIFY(exported.open(QIODevice::ReadOnly));
+    QVERIFY(exported.readAll().startsWith("-----BEGIN CERTIFICATE-----"));
 
     // Usage errors come back as they would locally.
     Ran bad = wallet({QStringLiteral("budget"), QStringLiteral("set"), QStringLiteral("*"),

@@ -30,6 +30,8 @@
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -80,10 +82,13 @@ private Q_SLOTS:
     void agentSecretIsShownOnce();
     void nodeFormValidatesAndTestsTheConnection();
     void tokensShowTheirCaveats();
+    void lockedWalletCanBeAnsweredAfterUnlock();
     void everyPageRendersToPng();
 
 private:
     bool startWallet();
+    // Every item model is checked on every change for as long as its window lives.
+    void attachModelTesters();
     void stopWallet();
     // Starts curl through the gateway as the demo agent; the caller waits for it.
     void startAgentRequest(QProcess& curl, const QString& path);
@@ -127,7 +132,27 @@ bool WalletGuiTest::startWallet()
             .match(m_window->demoTryLine());
     m_agentHeader = line.captured(1);
     m_gatewayBase = line.captured(2);
+    attachModelTesters();
     return line.hasMatch();
+}
+
+void WalletGuiTest::attachModelTesters()
+{
+    // Every item model is checked on every change for the whole run.
+    for (QAbstractItemModel* model :
+         {static_cast<QAbstractItemModel*>(m_window->activityPage()->model()),
+          static_cast<QAbstractItemModel*>(m_window->approvalsPage()->model()),
+          static_cast<QAbstractItemModel*>(
+              m_window->tokensPage()
+                  ->findChild<QAbstractItemView*>(QStringLiteral("tokensView"))
+                  ->model()),
+          static_cast<QAbstractItemModel*>(
+              m_window->agentsPage()
+                  ->findChild<QAbstractItemView*>(QStringLiteral("agentsView"))
+                  ->model())}) {
+        m_testers.append(std::make_shared<QAbstractItemModelTester>(
+            model, QAbstractItemModelTester::FailureReportingMode::QtTest));
+    }
 }
 
 void WalletGuiTest::stopWallet()
@@ -142,22 +167,6 @@ void WalletGuiTest::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     QVERIFY(startWallet());
-    // Every item model is checked on every change for the whole run.
-    for (QAbstractItemModel* model :
-         {static_cast<QAbstractItemModel*>(m_window->activityPage()->model()),
-          static_cast<QAbstractItemModel*>(m_window->approvalsPage()->model()),
-          static_cast<QAbstractItemModel*>(
-              m_window->tokensPage()
-                  ->findChild<QAbstractItemView*>(QStringLiteral("tokensView"))
-                  ->model()),
-          static_cast<QAbstractItemModel*>(
-              m_window->agentsPage()
-                  ->findChild<QAbstractItemView*>(QStringLiteral("agentsView"))
-                  ->model())}) {
-        QVERIFY(model);
-        m_testers.append(std::make_shared<QAbstractItemModelTester>(
-            model, QAbstractItemModelTester::FailureReportingMode::QtTest));
-    }
     // Payments to the demo API ask first.
     policy::BudgetRule rule;
     rule.pattern = QStringLiteral("127.0.0.1");
@@ -232,8 +241,11 @@ void WalletGuiTest::approvingInThePromptPays()
                 .contains(QStringLiteral(" s")));
     // Enter does not pay: Deny is the default button.
     QVERIFY(prompt->findChild<QPushButton*>(QStringLiteral("approvalDeny"))->isDefault());
-    QTest::mouseClick(prompt->findChild<QPushButton*>(QStringLiteral("approvalApprove")),
-                      Qt::LeftButton);
+    // Approve arms itself a moment after the request appears (no double-click approvals).
+    auto* approve = prompt->findChild<QPushButton*>(QStringLiteral("approvalApprove"));
+    QVERIFY(!approve->isEnabled());
+    QVERIFY(QTest::qWaitFor([&] { return approve->isEnabled(); }, 5'000));
+    QTest::mouseClick(approve, Qt::LeftButton);
     const QByteArray answer = finish(curl);
     QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
     QVERIFY(answer.contains("L402-Wallet-Payment: amount_msat=21000"));
@@ -303,8 +315,30 @@ void WalletGuiTest::severalRequestsQueueVisibly()
     QVERIFY(prompt->findChild<QLabel*>(QStringLiteral("approvalCountdownText"))
                 ->text()
                 .startsWith(QStringLiteral("Paused")));
-    QTest::keyClick(prompt, Qt::Key_Escape); // closes the combo's popup, not an answer
+    // ...and the wallet's own timer, which is what denies at zero.
+    const QString firstId = prompt->currentId();
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return onWallet(m_service.data(), [firstId](service::WalletService& wallet) {
+                return wallet.broker().isPaused(firstId);
+            });
+        },
+        5'000));
+    // The second request's timer runs on.
+    const QString secondId = m_window->approvalsPage()->model()->at(1)->id;
+    QVERIFY(!onWallet(m_service.data(), [secondId](service::WalletService& wallet) {
+        return wallet.broker().isPaused(secondId);
+    }));
+    if (QWidget* popup = QApplication::activePopupWidget()) {
+        popup->close();
+    }
+    QVERIFY(prompt->isVisible());
+    // A double click on Approve meant for the first request does not approve the second.
     prompt->answer(false);
+    QVERIFY(!prompt->findChild<QPushButton*>(QStringLiteral("approvalApprove"))->isEnabled());
+    QTest::mouseDClick(prompt->findChild<QPushButton*>(QStringLiteral("approvalApprove")),
+                       Qt::LeftButton);
+    QCOMPARE(prompt->queued(), 1);
     QCOMPARE(prompt->queued(), 1);
     QCOMPARE(prompt->findChild<QLabel*>(QStringLiteral("approvalAmount"))->text(),
              QStringLiteral("100 sat"));
@@ -325,9 +359,10 @@ void WalletGuiTest::rememberAlwaysCreatesARule()
     startAgentRequest(curl, QStringLiteral("/v1/joke"));
     QVERIFY(waitForPrompt(1));
     m_window->approvalPrompt()->setRemember(policy::Remember::Always);
-    QTest::mouseClick(
-        m_window->approvalPrompt()->findChild<QPushButton*>(QStringLiteral("approvalApprove")),
-        Qt::LeftButton);
+    auto* approve =
+        m_window->approvalPrompt()->findChild<QPushButton*>(QStringLiteral("approvalApprove"));
+    QVERIFY(QTest::qWaitFor([&] { return approve->isEnabled(); }, 5'000));
+    QTest::mouseClick(approve, Qt::LeftButton);
     QVERIFY(finish(curl).startsWith("HTTP/1.1 200"));
     const auto rules =
         onWallet(m_service.data(), [](service::WalletService& wallet) { return wallet.rules(); });
@@ -363,7 +398,9 @@ void WalletGuiTest::budgetEditsPersist()
 {
     ui::BudgetsPage* page = m_window->budgetsPage();
     m_window->showPage(ui::MainWindow::Page::Budgets);
-    QTest::mouseClick(page->findChild<QPushButton*>(QStringLiteral("newRule")), Qt::LeftButton);
+    auto* newRule = page->findChild<QPushButton*>(QStringLiteral("newRule"));
+    QVERIFY(QTest::qWaitFor([&] { return newRule->isEnabled(); }, 5'000)); // rules loaded
+    QTest::mouseClick(newRule, Qt::LeftButton);
     ui::RuleEditor* editor = nullptr;
     QVERIFY(QTest::qWaitFor(
         [&] {
@@ -517,6 +554,73 @@ void WalletGuiTest::tokensShowTheirCaveats()
     auto* macaroon = page->findChild<QPlainTextEdit*>(QStringLiteral("tokenMacaroon"));
     QVERIFY(macaroon);
     QVERIFY(QTest::qWaitFor([&] { return !macaroon->toPlainText().isEmpty(); }, 5'000));
+    // The caveats in words, from the token the demo API minted (services=<name>:0).
+    auto* list = qobject_cast<QListWidget*>(caveats);
+    QVERIFY(list);
+    QStringList words;
+    for (int i = 0; i < list->count(); ++i) {
+        words << list->item(i)->text();
+    }
+    QVERIFY2(words.join(u'|').contains(QRegularExpression(QStringLiteral("Service \\w+, tier 0"))),
+             qPrintable(words.join(u'|')));
+}
+
+void WalletGuiTest::lockedWalletCanBeAnsweredAfterUnlock()
+{
+    // A request waits; the wallet is locked (its service, engine and proxy go); unlocked
+    // again, a new request is prompted and answered from the Approvals page, reaching the new
+    // service, never the old one.
+    QProcess waiting;
+    startAgentRequest(waiting, QStringLiteral("/v1/dataset.csv"));
+    QVERIFY(waitForPrompt(1));
+    auto* session = m_session.get();
+    QMetaObject::invokeMethod(
+        session, [session] { session->lock(); }, Qt::QueuedConnection);
+    QMessageBox* question = nullptr;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (QWidget* widget : QApplication::topLevelWidgets()) {
+                if (auto* box = qobject_cast<QMessageBox*>(widget); box && box->isVisible()) {
+                    question = box;
+                }
+            }
+            return question != nullptr;
+        },
+        10'000));
+    QVERIFY(!m_session->isUnlocked());
+    QVERIFY(!m_window->approvalPrompt()->isVisible());
+    QCOMPARE(m_window->approvalsPage()->model()->rowCount(), 0);
+    const QByteArray cut = finish(waiting); // its proxy went away with the wallet
+    QVERIFY(!cut.startsWith("HTTP/1.1 200"));
+    m_service.clear();
+    // Unlocking again asks for the passphrase (a passphrase wallet; answered here as a person
+    // would type it).
+    int asked = 0;
+    m_session->setPassphraseSource([&asked](bool) {
+        ++asked;
+        return std::optional<QByteArray>(QByteArrayLiteral("gui test passphrase"));
+    });
+    question->button(QMessageBox::Yes)->click();
+    QVERIFY(QTest::qWaitFor([&] { return m_session->isUnlocked() && m_service; }, 30'000));
+    QCOMPARE(asked, 1);
+    QVERIFY(QTest::qWaitFor([&] { return !m_window->demoTryLine().isEmpty(); }, 30'000));
+    const QRegularExpressionMatch line =
+        QRegularExpression(QStringLiteral("curl -H '([^']+)' (http://\\S+)/v1/quote"))
+            .match(m_window->demoTryLine());
+    m_agentHeader = line.captured(1);
+    m_gatewayBase = line.captured(2);
+
+    QProcess again;
+    startAgentRequest(again, QStringLiteral("/v1/dataset.csv"));
+    QVERIFY(waitForPrompt(1));
+    auto* table =
+        m_window->approvalsPage()->findChild<QTableView*>(QStringLiteral("approvalsTable"));
+    QVERIFY(QTest::qWaitFor([&] { return table->model()->rowCount() == 1; }, 5'000));
+    table->selectRow(0);
+    QTest::mouseClick(
+        m_window->approvalsPage()->findChild<QPushButton*>(QStringLiteral("denySelected")),
+        Qt::LeftButton);
+    QVERIFY(finish(again).contains("L402-Wallet-Error: denied_by_user"));
 }
 
 void WalletGuiTest::everyPageRendersToPng()
