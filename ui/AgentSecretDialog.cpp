@@ -3,14 +3,11 @@
 #include "core/proxy/AgentSetup.h"
 #include "ui/Widgets.h"
 
-#include <QClipboard>
 #include <QDialogButtonBox>
 #include <QFormLayout>
-#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -19,32 +16,6 @@ namespace l402::ui {
 namespace {
 
 constexpr int kSnippetLines = 11;
-
-// Keeps secrets out of clipboard managers' history where the desktop supports the hint.
-void copySecret(const QString& text)
-{
-    auto* mime = new QMimeData();
-    mime->setText(text);
-    mime->setData(QStringLiteral("x-kde-passwordManagerHint"), QByteArrayLiteral("secret"));
-    QGuiApplication::clipboard()->setMimeData(mime);
-}
-
-QLabel* sectionLabel(const QString& text, QWidget* parent)
-{
-    auto* label = new QLabel(text, parent);
-    QFont font = label->font();
-    font.setWeight(QFont::DemiBold);
-    label->setFont(font);
-    return label;
-}
-
-QLabel* mutedLabel(const QString& text, QWidget* parent)
-{
-    auto* label = new QLabel(text, parent);
-    label->setWordWrap(true);
-    label->setForegroundRole(QPalette::PlaceholderText);
-    return label;
-}
 
 QLineEdit* fixedLine(const QString& text, const QString& objectName, QWidget* parent)
 {
@@ -89,9 +60,8 @@ AgentSecretDialog::AgentSecretDialog(const QString& name, const QString& secret,
     const QString url = proxy::agentProxyUrl(name, secret, proxyPort);
     layout->addSpacing(6);
     layout->addWidget(sectionLabel(tr("Proxy address"), this));
-    layout->addWidget(mutedLabel(tr("For agents that take a proxy URL. It carries the name and "
-                                    "the secret."),
-                                 this));
+    layout->addWidget(pageExplanation(
+        tr("For agents that take a proxy URL. It carries the name and the secret."), this));
     auto* urlRow = new QHBoxLayout();
     auto* urlLine = fixedLine(url, QStringLiteral("proxyUrl"), this);
     auto* copyUrl = new QPushButton(tr("Copy"), this);
@@ -104,10 +74,10 @@ AgentSecretDialog::AgentSecretDialog(const QString& name, const QString& secret,
     const QString snippet = proxy::agentEnvSnippet(name, secret, proxyPort, dataDir);
     layout->addSpacing(6);
     layout->addWidget(sectionLabel(tr("Shell setup"), this));
-    layout->addWidget(mutedLabel(tr("Paste into the agent's shell or its start script: curl, "
-                                    "Python and Node then go through the wallet and trust its "
-                                    "certificate for HTTPS."),
-                                 this));
+    layout->addWidget(pageExplanation(tr("Paste into the agent's shell or its start script: curl, "
+                                         "Python and Node then go through the wallet and trust its "
+                                         "certificate for HTTPS."),
+                                      this));
     auto* snippetText = new QPlainTextEdit(snippet, this);
     snippetText->setObjectName(QStringLiteral("envSnippet"));
     snippetText->setReadOnly(true);

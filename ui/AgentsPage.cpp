@@ -10,7 +10,6 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -161,46 +160,6 @@ namespace {
 
 constexpr quint16 kDefaultProxyPort = 8402;
 
-// A problem the user should read: white on a deep red band, legible in light and dark
-// palettes alike (the same band as the window's "wallet is locked").
-QLabel* problemLabel(QWidget* parent)
-{
-    auto* label = new QLabel(parent);
-    label->setObjectName(QStringLiteral("agentsProblem"));
-    label->setWordWrap(true);
-    label->setMargin(8);
-    label->setTextFormat(Qt::PlainText);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->setStyleSheet(QStringLiteral(
-        "#agentsProblem { background: #b3261e; color: #ffffff; border-radius: 4px; }"));
-    label->hide();
-    return label;
-}
-
-// A window-modal question that does not block: `onConfirm` runs when the user picks the
-// confirming button. The box is a child of `parent`, so tests find it by `objectName`.
-void askToConfirm(QWidget* parent, QMessageBox::Icon icon, const QString& objectName,
-                  const QString& title, const QString& text, const QString& detail,
-                  const QString& confirmText, std::function<void()> onConfirm)
-{
-    auto* box = new QMessageBox(icon, title, text, QMessageBox::NoButton, parent);
-    box->setObjectName(objectName);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->setTextFormat(Qt::PlainText);
-    box->setInformativeText(detail);
-    QPushButton* confirm = box->addButton(confirmText, QMessageBox::AcceptRole);
-    QPushButton* cancel = box->addButton(QMessageBox::Cancel);
-    box->setDefaultButton(cancel);
-    box->setEscapeButton(cancel);
-    QObject::connect(box, &QMessageBox::buttonClicked, parent,
-                     [confirm, onConfirm = std::move(onConfirm)](QAbstractButton* clicked) {
-                         if (clicked == confirm) {
-                             onConfirm();
-                         }
-                     });
-    box->open();
-}
-
 // What the wallet answers when an agent is added: the new credential (shown once) and where
 // the proxy listens, read on the service's thread in the same call.
 struct AddedAgent {
@@ -340,7 +299,7 @@ AgentsPage::AgentsPage(QWidget* parent)
         tr("Each agent reaches the wallet's proxy with its own name and secret, so its "
            "spending can be limited on the Budgets page and revoked here on its own."),
         this));
-    m_problem = problemLabel(this);
+    m_problem = problemLabel(QStringLiteral("agentsProblem"), this);
     layout->addWidget(m_problem);
 
     m_stack = new QStackedWidget(this);
@@ -354,28 +313,13 @@ AgentsPage::AgentsPage(QWidget* parent)
     auto* listLayout = new QVBoxLayout(list);
     listLayout->setContentsMargins(0, 0, 0, 0);
     m_model = new AgentsModel(this);
-    m_view = new QTreeView(list);
-    m_view->setObjectName(QStringLiteral("agentsView"));
-    m_view->setModel(m_model);
-    m_view->setRootIsDecorated(false);
-    m_view->setUniformRowHeights(true);
-    m_view->setAlternatingRowColors(true);
-    m_view->setAllColumnsShowFocus(true);
-    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    QHeaderView* header = m_view->header();
-    header->setStretchLastSection(false);
-    header->setSectionResizeMode(QHeaderView::ResizeToContents);
-    header->setSectionResizeMode(AgentsModel::Name, QHeaderView::Stretch);
+    m_view = rowList(m_model, AgentsModel::Name, QStringLiteral("agentsView"), list);
     listLayout->addWidget(m_view, 1);
 
     auto* actions = new QHBoxLayout();
-    auto* revokeHint = new QLabel(tr("Revoking stops an agent's secret at once; its past "
-                                     "payments stay in Activity."),
-                                  list);
-    revokeHint->setWordWrap(true);
-    revokeHint->setForegroundRole(QPalette::PlaceholderText);
+    auto* revokeHint = pageExplanation(tr("Revoking stops an agent's secret at once; its past "
+                                          "payments stay in Activity."),
+                                       list);
     m_revoke = new QPushButton(tr("Revoke"), list);
     m_revoke->setObjectName(QStringLiteral("revokeAgent"));
     actions->addWidget(revokeHint, 1);

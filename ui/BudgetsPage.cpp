@@ -5,7 +5,6 @@
 #include "ui/Widgets.h"
 
 #include <QDateTime>
-#include <QEvent>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -29,11 +28,6 @@ constexpr int kFullPermille = 1000;
 constexpr int kPatternRole = Qt::UserRole;
 constexpr int kAgentRole = Qt::UserRole + 1;
 
-bool isDark(const QPalette& palette)
-{
-    return palette.color(QPalette::Window).lightness() < 128;
-}
-
 QColor mix(const QColor& from, const QColor& to, double amount)
 {
     const auto blend = [amount](int a, int b) {
@@ -43,38 +37,14 @@ QColor mix(const QColor& from, const QColor& to, double amount)
                   blend(from.blue(), to.blue()));
 }
 
-// Colours readable on light and dark windows alike.
-QColor errorColour(const QPalette& palette)
-{
-    return isDark(palette) ? QColor(0xf2, 0x8b, 0x82) : QColor(0xb3, 0x26, 0x1e);
-}
-QColor warningColour(const QPalette& palette)
-{
-    return isDark(palette) ? QColor(0xfd, 0xd6, 0x63) : QColor(0x8a, 0x5a, 0x00);
-}
-QColor goodColour(const QPalette& palette)
-{
-    return isDark(palette) ? QColor(0x81, 0xc9, 0x95) : QColor(0x1e, 0x7d, 0x32);
-}
 // Bar fills: brighter than text colours, since they sit on a grey groove, not on text.
 QColor warningFill(const QPalette& palette)
 {
-    return isDark(palette) ? QColor(0xf0, 0xb4, 0x3c) : QColor(0xd9, 0x8e, 0x04);
+    return isDarkPalette(palette) ? QColor(0xf0, 0xb4, 0x3c) : QColor(0xd9, 0x8e, 0x04);
 }
 QColor fullFill(const QPalette& palette)
 {
-    return isDark(palette) ? QColor(0xf2, 0x8b, 0x82) : QColor(0xc5, 0x22, 0x1f);
-}
-
-void setTextColour(QLabel* label, const QColor& colour)
-{
-    // Inside the list a label's foreground role follows the viewport's (Text, not
-    // WindowText): both are set, and the role is fixed.
-    QPalette palette;
-    palette.setColor(QPalette::WindowText, colour);
-    palette.setColor(QPalette::Text, colour);
-    label->setPalette(palette);
-    label->setForegroundRole(QPalette::WindowText);
+    return isDarkPalette(palette) ? QColor(0xf2, 0x8b, 0x82) : QColor(0xc5, 0x22, 0x1f);
 }
 
 QLabel* mutedLabel(const QString& text, QWidget* parent)
@@ -332,7 +302,7 @@ QWidget* BudgetsPage::ruleCard(const service::RuleView& view, qint64 now)
     auto* mode = new QLabel(RuleEditor::modeText(rule.mode), card);
     mode->setObjectName(QStringLiteral("ruleModeText"));
     const QColor modeColour = rule.mode == policy::Mode::Block  ? errorColour(palette)
-                              : rule.mode == policy::Mode::Auto ? goodColour(palette)
+                              : rule.mode == policy::Mode::Auto ? successColour(palette)
                                                                 : warningColour(palette);
     mode->setStyleSheet(QStringLiteral("QLabel { color: %1; border: 1px solid %1; "
                                        "border-radius: 9px; padding: 1px 8px; }")
@@ -594,23 +564,17 @@ void BudgetsPage::showEvent(QShowEvent* event)
 void BudgetsPage::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange ||
-        event->type() == QEvent::ApplicationPaletteChange) {
-        // Later, once every widget has its new palette: the order widgets hear of a palette
-        // change in is not defined.
-        if (m_restylePending) {
-            return;
-        }
-        m_restylePending = true;
-        QTimer::singleShot(0, this, [this] {
-            m_restylePending = false;
-            applyListPalette();
-            if (m_loaded) {
-                showRules(m_rules); // the cards' colours follow the palette
-            }
-            setTextColour(m_error, errorColour(palette()));
-        });
+    if (m_restylePending) {
+        return; // one restyle, however many palette changes come before it
     }
+    m_restylePending = restyleOnPaletteChange(this, event, [this] {
+        m_restylePending = false;
+        applyListPalette();
+        if (m_loaded) {
+            showRules(m_rules); // the cards' colours follow the palette
+        }
+        setTextColour(m_error, errorColour(palette()));
+    });
 }
 
 } // namespace l402::ui

@@ -8,7 +8,6 @@
 
 #include <QButtonGroup>
 #include <QCheckBox>
-#include <QEvent>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -20,15 +19,6 @@
 
 namespace l402::ui {
 namespace {
-
-constexpr int kMinimumPassphraseLength = 8;
-
-// Red that keeps its contrast: dark on light windows, light on dark ones.
-QColor errorColor(const QPalette& palette)
-{
-    return palette.color(QPalette::Window).lightness() < 128 ? QColor(0xf2, 0x8b, 0x82)
-                                                             : QColor(0xb3, 0x26, 0x1e);
-}
 
 QVBoxLayout* pageLayout(QWizardPage* page)
 {
@@ -42,16 +32,6 @@ QLabel* paragraph(const QString& text, QWidget* parent)
 {
     auto* label = new QLabel(text, parent);
     label->setWordWrap(true);
-    return label;
-}
-
-QLabel* errorLabel(const QString& objectName, QWidget* parent)
-{
-    auto* label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->hide();
     return label;
 }
 
@@ -136,7 +116,7 @@ QWizardPage* FirstRunDialog::buildStoragePage()
     group->addButton(m_storageKeychain);
     group->addButton(m_storagePassphrase);
 
-    m_storageError = errorLabel(QStringLiteral("storageError"), page);
+    m_storageError = statusLabel(QStringLiteral("storageError"), page);
     layout->addWidget(m_storageError);
     layout->addStretch(1);
 
@@ -200,7 +180,7 @@ QWizardPage* FirstRunDialog::buildNodePage()
     group->addButton(m_nodeConnect);
     group->addButton(m_nodeLater);
 
-    m_nodeError = errorLabel(QStringLiteral("nodeError"), page);
+    m_nodeError = statusLabel(QStringLiteral("nodeError"), page);
     layout->addWidget(m_nodeError);
     layout->addStretch(1);
 
@@ -244,7 +224,7 @@ QWizardPage* FirstRunDialog::buildAgentPage()
     once->setObjectName(QStringLiteral("agentOnceNote"));
     layout->addWidget(once);
 
-    m_agentError = errorLabel(QStringLiteral("agentError"), page);
+    m_agentError = statusLabel(QStringLiteral("agentError"), page);
     layout->addWidget(m_agentError);
     layout->addStretch(1);
 
@@ -281,19 +261,15 @@ bool FirstRunDialog::validateStorage()
     if (!m_storagePassphrase->isChecked()) {
         return true;
     }
-    if (m_passphrase->text().size() < kMinimumPassphraseLength) {
-        showError(m_storageError,
-                  tr("The passphrase needs at least %1 characters.").arg(kMinimumPassphraseLength));
-        m_passphrase->setFocus();
-        return false;
+    const PassphraseProblem problem =
+        passphraseProblem(m_passphrase->text(), m_confirmPassphrase->text());
+    if (problem == PassphraseProblem::None) {
+        return true;
     }
-    if (m_passphrase->text() != m_confirmPassphrase->text()) {
-        showError(m_storageError,
-                  tr("The two passphrases differ. Type the same passphrase twice."));
-        m_confirmPassphrase->setFocus();
-        return false;
-    }
-    return true;
+    showError(m_storageError, passphraseProblemText(problem));
+    // The field to fix: a short passphrase itself, a mismatch in its confirmation.
+    (problem == PassphraseProblem::TooShort ? m_passphrase : m_confirmPassphrase)->setFocus();
+    return false;
 }
 
 bool FirstRunDialog::validateNode()
@@ -393,7 +369,7 @@ void FirstRunDialog::colourErrors()
     for (QLabel* label : {m_storageError, m_nodeError, m_agentError}) {
         label->setPalette(QPalette());
         QPalette palette;
-        palette.setColor(QPalette::WindowText, errorColor(label->palette()));
+        palette.setColor(QPalette::WindowText, errorColour(label->palette()));
         label->setPalette(palette);
     }
 }
@@ -401,12 +377,7 @@ void FirstRunDialog::colourErrors()
 void FirstRunDialog::changeEvent(QEvent* event)
 {
     QWizard::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange ||
-        event->type() == QEvent::ApplicationPaletteChange) {
-        // Queued: a new application palette reaches the widgets one by one, and the labels'
-        // own palettes are settled only once all of them have it.
-        QMetaObject::invokeMethod(this, &FirstRunDialog::colourErrors, Qt::QueuedConnection);
-    }
+    restyleOnPaletteChange(this, event, [this] { colourErrors(); });
 }
 
 } // namespace l402::ui

@@ -4,7 +4,6 @@
 
 #include <QComboBox>
 #include <QDir>
-#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -30,62 +29,11 @@ using namespace std::chrono_literals;
 // never comes, so the button cannot stay disabled for good.
 constexpr auto kTestWatchdog = 90s;
 
-enum class Tone { Normal, Muted, Error, Warning, Success };
-constexpr auto kToneProperty = "l402Tone";
-
-// Text colours chosen for the palette's brightness, so they read on light and dark windows.
-void applyTone(QLabel* label)
+// The node's messages can be selected, to copy an error or an address.
+QLabel* selectableMessage(const QString& objectName, QWidget* parent)
 {
-    const auto tone = static_cast<Tone>(label->property(kToneProperty).toInt());
-    if (tone == Tone::Normal || tone == Tone::Muted) {
-        label->setPalette(QPalette());
-        label->setForegroundRole(tone == Tone::Muted ? QPalette::PlaceholderText
-                                                     : QPalette::WindowText);
-        return;
-    }
-    const bool dark = label->palette().color(QPalette::Window).lightness() < 128;
-    QColor colour;
-    switch (tone) {
-    case Tone::Error:
-        colour = dark ? QColor(0xf2, 0x8b, 0x82) : QColor(0xb3, 0x26, 0x1e);
-        break;
-    case Tone::Warning:
-        colour = dark ? QColor(0xfd, 0xd6, 0x63) : QColor(0x8a, 0x5a, 0x00);
-        break;
-    default:
-        colour = dark ? QColor(0x81, 0xc9, 0x95) : QColor(0x1e, 0x7d, 0x32);
-        break;
-    }
-    QPalette palette;
-    palette.setColor(QPalette::WindowText, colour);
-    label->setPalette(palette);
-    label->setForegroundRole(QPalette::WindowText);
-}
-
-void showMessage(QLabel* label, const QString& text, Tone tone)
-{
-    label->setProperty(kToneProperty, static_cast<int>(tone));
-    applyTone(label);
-    label->setText(text);
-    label->setVisible(!text.isEmpty());
-}
-
-QLabel* messageLabel(const QString& objectName, QWidget* parent)
-{
-    auto* label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
+    QLabel* label = messageLabel(objectName, parent);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->setProperty(kToneProperty, static_cast<int>(Tone::Muted));
-    label->hide();
-    return label;
-}
-
-QLabel* hintLabel(const QString& text, QWidget* parent)
-{
-    auto* label = new QLabel(text, parent);
-    label->setWordWrap(true);
-    label->setForegroundRole(QPalette::PlaceholderText);
     return label;
 }
 
@@ -205,7 +153,7 @@ NodePage::NodePage(QWidget* parent)
            "encrypted database, and its secret is never shown again."),
         content));
 
-    m_demoNote = messageLabel(QStringLiteral("nodeDemoNote"), content);
+    m_demoNote = selectableMessage(QStringLiteral("nodeDemoNote"), content);
     layout->addWidget(m_demoNote);
 
     layout->addWidget(buildCurrent());
@@ -235,7 +183,7 @@ NodePage::NodePage(QWidget* parent)
     m_forms->addWidget(buildNwcForm());
     layout->addWidget(m_forms);
 
-    m_error = messageLabel(QStringLiteral("nodeError"), content);
+    m_error = selectableMessage(QStringLiteral("nodeError"), content);
     layout->addWidget(m_error);
 
     auto* buttons = new QHBoxLayout();
@@ -255,9 +203,9 @@ NodePage::NodePage(QWidget* parent)
     buttons->addWidget(m_save);
     layout->addLayout(buttons);
 
-    m_testResult = messageLabel(QStringLiteral("nodeTestResult"), content);
+    m_testResult = selectableMessage(QStringLiteral("nodeTestResult"), content);
     layout->addWidget(m_testResult);
-    m_saved = messageLabel(QStringLiteral("nodeSaved"), content);
+    m_saved = selectableMessage(QStringLiteral("nodeSaved"), content);
     layout->addWidget(m_saved);
     layout->addStretch(1);
     scroll->setWidget(content);
@@ -314,7 +262,7 @@ QWidget* NodePage::buildCurrent()
     auto* layout = new QVBoxLayout(box);
     layout->setContentsMargins(14, 10, 14, 12);
     layout->setSpacing(6);
-    auto* caption = hintLabel(tr("Current node"), box);
+    auto* caption = pageExplanation(tr("Current node"), box);
     layout->addWidget(caption);
     m_currentTitle = sectionHeading(tr("Not loaded yet"), box);
     m_currentTitle->setObjectName(QStringLiteral("nodeCurrentBackend"));
@@ -344,9 +292,9 @@ QWidget* NodePage::buildUriRow()
     row->addWidget(m_uri, 1);
     row->addWidget(m_useUri);
     layout->addLayout(row);
-    m_uriError = messageLabel(QStringLiteral("nodeUriError"), box);
+    m_uriError = selectableMessage(QStringLiteral("nodeUriError"), box);
     layout->addWidget(m_uriError);
-    layout->addWidget(hintLabel(tr("Or choose the backend and fill in its details."), box));
+    layout->addWidget(pageExplanation(tr("Or choose the backend and fill in its details."), box));
 
     connect(m_uri, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_useUri->setEnabled(!text.trimmed().isEmpty());
@@ -444,10 +392,11 @@ QWidget* NodePage::buildLndForm()
                           tr("Certificates (*.cert *.crt *.pem);;All files (*)"),
                           firstExisting({lndFolder}));
     layout->addWidget(m_lndFields);
-    layout->addWidget(hintLabel(tr("From the node's data folder (~/.lnd): admin.macaroon under "
-                                   "data/chain/bitcoin/mainnet, and tls.cert, which the wallet "
-                                   "then trusts instead of public certificate authorities."),
-                                page));
+    layout->addWidget(
+        pageExplanation(tr("From the node's data folder (~/.lnd): admin.macaroon under "
+                           "data/chain/bitcoin/mainnet, and tls.cert, which the wallet "
+                           "then trusts instead of public certificate authorities."),
+                        page));
     layout->addStretch(1);
     return page;
 }
@@ -471,10 +420,10 @@ QWidget* NodePage::buildClnForm()
                   firstExisting({QString(QDir::homePath() + QStringLiteral("/.lightning/bitcoin")),
                                  QString(QDir::homePath() + QStringLiteral("/.lightning"))}));
     pageLayout->addWidget(
-        hintLabel(tr("clnrest's ca.pem is in the node's network folder, such as "
-                     "~/.lightning/bitcoin. Without it the address needs a certificate "
-                     "from a public authority."),
-                  page));
+        pageExplanation(tr("clnrest's ca.pem is in the node's network folder, such as "
+                           "~/.lightning/bitcoin. Without it the address needs a certificate "
+                           "from a public authority."),
+                        page));
     pageLayout->addStretch(1);
     return page;
 }
@@ -502,10 +451,11 @@ QWidget* NodePage::buildLnbitsForm()
     m_lnbitsNetwork->addItem(tr("Signet"), QStringLiteral("signet"));
     m_lnbitsNetwork->addItem(tr("Regtest"), QStringLiteral("regtest"));
     form->addRow(tr("Network:"), m_lnbitsNetwork);
-    pageLayout->addWidget(hintLabel(tr("The admin key is under “Node URL, API keys and API "
-                                       "docs” in the LNbits wallet. LNbits does not say which "
-                                       "network it runs on, so choose it here."),
-                                    page));
+    pageLayout->addWidget(
+        pageExplanation(tr("The admin key is under “Node URL, API keys and API "
+                           "docs” in the LNbits wallet. LNbits does not say which "
+                           "network it runs on, so choose it here."),
+                        page));
     pageLayout->addStretch(1);
     return page;
 }
@@ -523,7 +473,7 @@ QWidget* NodePage::buildPhoenixdForm()
     m_phoenixdPassword = textField(form, tr("Password:"), QStringLiteral("phoenixdPassword"),
                                    tr("http-password"), true);
     pageLayout->addWidget(
-        hintLabel(tr("The password is http-password in ~/.phoenix/phoenix.conf."), page));
+        pageExplanation(tr("The password is http-password in ~/.phoenix/phoenix.conf."), page));
     pageLayout->addStretch(1);
     return page;
 }
@@ -538,9 +488,10 @@ QWidget* NodePage::buildNwcForm()
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
     m_nwcUri = textField(form, tr("Connection URI:"), QStringLiteral("nwcUri"),
                          QStringLiteral("nostr+walletconnect://…"), true);
-    pageLayout->addWidget(hintLabel(tr("The connection string your wallet gives for a new app "
-                                       "connection. It holds the app's key: keep it secret."),
-                                    page));
+    pageLayout->addWidget(
+        pageExplanation(tr("The connection string your wallet gives for a new app "
+                           "connection. It holds the app's key: keep it secret."),
+                        page));
     pageLayout->addStretch(1);
     return page;
 }
@@ -934,24 +885,10 @@ void NodePage::showCurrent(const Result<service::NodeView>& node)
     m_filling = false;
 }
 
-void NodePage::applyColours()
-{
-    for (QLabel* label : findChildren<QLabel*>()) {
-        if (label->property(kToneProperty).isValid()) {
-            applyTone(label);
-        }
-    }
-}
-
 void NodePage::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange ||
-        event->type() == QEvent::ApplicationPaletteChange) {
-        // Later, once every label has its new palette: the order widgets hear of a palette
-        // change in is not defined.
-        QTimer::singleShot(0, this, &NodePage::applyColours);
-    }
+    restyleOnPaletteChange(this, event, [this] { applyTones(this); });
 }
 
 } // namespace l402::ui

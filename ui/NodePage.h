@@ -72,7 +72,6 @@ private:
     void showTestResult(const Result<service::NodeTestResult>& result);
     void save();
     void showCurrent(const Result<service::NodeView>& node);
-    void applyColours();
 
     QPointer<service::WalletService> m_service;
     bool m_demo = false;

@@ -7,13 +7,11 @@
 #include <QComboBox>
 #include <QCompleter>
 #include <QDialogButtonBox>
-#include <QEvent>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QTimer>
 #include <QVBoxLayout>
 
 namespace l402::ui {
@@ -21,47 +19,6 @@ namespace {
 
 // 21 million bitcoin in sats: no limit above it makes sense, and sats * 1000 stays in int64.
 constexpr qint64 kMaxSats = 2'100'000'000'000'000;
-
-enum class Tone { Normal, Muted, Error, Warning };
-constexpr auto kToneProperty = "l402Tone";
-
-// Text colours chosen for the palette's brightness, so they read on light and dark windows.
-void applyTone(QLabel* label)
-{
-    const auto tone = static_cast<Tone>(label->property(kToneProperty).toInt());
-    if (tone == Tone::Normal || tone == Tone::Muted) {
-        label->setPalette(QPalette());
-        label->setForegroundRole(tone == Tone::Muted ? QPalette::PlaceholderText
-                                                     : QPalette::WindowText);
-        return;
-    }
-    const bool dark = label->palette().color(QPalette::Window).lightness() < 128;
-    QPalette palette;
-    palette.setColor(QPalette::WindowText,
-                     tone == Tone::Error
-                         ? (dark ? QColor(0xf2, 0x8b, 0x82) : QColor(0xb3, 0x26, 0x1e))
-                         : (dark ? QColor(0xfd, 0xd6, 0x63) : QColor(0x8a, 0x5a, 0x00)));
-    label->setPalette(palette);
-    label->setForegroundRole(QPalette::WindowText);
-}
-
-void showMessage(QLabel* label, const QString& text, Tone tone)
-{
-    label->setProperty(kToneProperty, static_cast<int>(tone));
-    applyTone(label);
-    label->setText(text);
-    label->setVisible(!text.isEmpty());
-}
-
-QLabel* messageLabel(const QString& objectName, QWidget* parent)
-{
-    auto* label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setProperty(kToneProperty, static_cast<int>(Tone::Muted));
-    label->hide();
-    return label;
-}
 
 // A field with its message under it, as one form row.
 QWidget* withMessage(QWidget* parent, QWidget* field, QLabel* message)
@@ -152,9 +109,7 @@ RuleEditor::RuleEditor(const std::optional<policy::BudgetRule>& existing, const 
     form->addRow(tr("Payments:"), withMessage(this, m_mode, m_modeExplanation));
 
     auto* amountsNote =
-        new QLabel(tr("Amounts are whole sats. Leave a field empty for no limit."), this);
-    amountsNote->setWordWrap(true);
-    amountsNote->setForegroundRole(QPalette::PlaceholderText);
+        pageExplanation(tr("Amounts are whole sats. Leave a field empty for no limit."), this);
     form->addRow(QString(), amountsNote);
 
     amountEdit(QStringLiteral("ruleMaxPayment"), m_maxPayment, form,
@@ -438,24 +393,10 @@ void RuleEditor::accept()
     m_saveHandler(rule());
 }
 
-void RuleEditor::applyColours()
-{
-    for (QLabel* label : findChildren<QLabel*>()) {
-        if (label->property(kToneProperty).isValid()) {
-            applyTone(label);
-        }
-    }
-}
-
 void RuleEditor::changeEvent(QEvent* event)
 {
     QDialog::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange ||
-        event->type() == QEvent::ApplicationPaletteChange) {
-        // Later, once every label has its new palette: the order widgets hear of a palette
-        // change in is not defined.
-        QTimer::singleShot(0, this, &RuleEditor::applyColours);
-    }
+    restyleOnPaletteChange(this, event, [this] { applyTones(this); });
 }
 
 } // namespace l402::ui

@@ -70,7 +70,6 @@ private:
         QString problem;
     };
     static Amount readAmount(const QLineEdit* edit);
-    void applyColours();
     void fitHeight();
 
     std::optional<policy::BudgetRule> m_existing;

@@ -9,7 +9,6 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
-#include <QEvent>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -30,15 +29,7 @@
 namespace l402::ui {
 namespace {
 
-constexpr int kMinimumPassphraseLength = 8;
 constexpr auto kErrorProperty = "l402StatusIsError";
-
-// Red that keeps its contrast: dark on light windows, light on dark ones.
-QColor errorColor(const QPalette& palette)
-{
-    return palette.color(QPalette::Window).lightness() < 128 ? QColor(0xf2, 0x8b, 0x82)
-                                                             : QColor(0xb3, 0x26, 0x1e);
-}
 
 // Status lines inherit the palette; an error line overrides only its text colour, so both
 // follow a switch between light and dark palettes (see changeEvent).
@@ -47,19 +38,9 @@ void colourStatus(QLabel* label)
     label->setPalette(QPalette());
     if (label->property(kErrorProperty).toBool()) {
         QPalette palette;
-        palette.setColor(QPalette::WindowText, errorColor(label->palette()));
+        palette.setColor(QPalette::WindowText, errorColour(label->palette()));
         label->setPalette(palette);
     }
-}
-
-QLabel* statusLabel(const QString& objectName, QWidget* parent)
-{
-    auto* label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->hide();
-    return label;
 }
 
 QGroupBox* section(const QString& title, const QString& objectName, QWidget* parent)
@@ -589,15 +570,9 @@ void SettingsPage::openChangePassphraseDialog()
     connect(second, &QLineEdit::textChanged, error, &QLabel::hide);
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
     connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, first, second, error] {
-        QString problem;
-        if (first->text().size() < kMinimumPassphraseLength) {
-            problem =
-                tr("The passphrase needs at least %1 characters.").arg(kMinimumPassphraseLength);
-        } else if (first->text() != second->text()) {
-            problem = tr("The two passphrases differ. Type the same passphrase twice.");
-        }
-        if (!problem.isEmpty()) {
-            error->setText(problem);
+        const PassphraseProblem problem = passphraseProblem(first->text(), second->text());
+        if (problem != PassphraseProblem::None) {
+            error->setText(passphraseProblemText(problem));
             error->show();
             first->setFocus();
             return;
@@ -690,12 +665,7 @@ void SettingsPage::applyStatusColors()
 void SettingsPage::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange ||
-        event->type() == QEvent::ApplicationPaletteChange) {
-        // Queued: a new application palette reaches the widgets one by one, and the labels'
-        // own palettes are settled only once all of them have it.
-        QMetaObject::invokeMethod(this, &SettingsPage::applyStatusColors, Qt::QueuedConnection);
-    }
+    restyleOnPaletteChange(this, event, [this] { applyStatusColors(); });
 }
 
 } // namespace l402::ui

@@ -6,7 +6,6 @@
 #include "ui/TokensModel.h"
 #include "ui/Widgets.h"
 
-#include <QClipboard>
 #include <QCoreApplication>
 #include <QDateTimeEdit>
 #include <QDialog>
@@ -19,7 +18,6 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
-#include <QMimeData>
 #include <QPalette>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -274,37 +272,11 @@ namespace {
 constexpr int kCountdownIntervalMs = 1000;
 constexpr qint64 kDefaultAttenuatedLifetimeSeconds = 3600;
 
-// A problem the user should read: white on a deep red band, legible in light and dark
-// palettes alike (the same band as the window's "wallet is locked").
-QLabel* problemLabel(QWidget* parent)
-{
-    auto* label = new QLabel(parent);
-    label->setObjectName(QStringLiteral("tokensProblem"));
-    label->setWordWrap(true);
-    label->setMargin(8);
-    label->setTextFormat(Qt::PlainText);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->setStyleSheet(QStringLiteral(
-        "#tokensProblem { background: #b3261e; color: #ffffff; border-radius: 4px; }"));
-    label->hide();
-    return label;
-}
-
-QLabel* sectionLabel(const QString& text, QWidget* parent)
-{
-    auto* label = new QLabel(text, parent);
-    QFont font = label->font();
-    font.setWeight(QFont::DemiBold);
-    label->setFont(font);
-    return label;
-}
-
+// Sites, agents and caveats fill these in: never read as rich text.
 QLabel* mutedLabel(const QString& text, QWidget* parent)
 {
-    auto* label = new QLabel(text, parent);
-    label->setWordWrap(true);
+    QLabel* label = pageExplanation(text, parent);
     label->setTextFormat(Qt::PlainText);
-    label->setForegroundRole(QPalette::PlaceholderText);
     return label;
 }
 
@@ -317,39 +289,6 @@ QPlainTextEdit* secretText(QWidget* parent)
     text->setWordWrapMode(QTextOption::WrapAnywhere);
     text->setTabChangesFocus(true);
     return text;
-}
-
-// Keeps secrets out of clipboard managers' history where the desktop supports the hint.
-void copySecret(const QString& text)
-{
-    auto* mime = new QMimeData();
-    mime->setText(text);
-    mime->setData(QStringLiteral("x-kde-passwordManagerHint"), QByteArrayLiteral("secret"));
-    QGuiApplication::clipboard()->setMimeData(mime);
-}
-
-// A window-modal question that does not block: `onConfirm` runs when the user picks the
-// confirming button. The box is a child of `parent`, so tests find it by `objectName`.
-void askToConfirm(QWidget* parent, QMessageBox::Icon icon, const QString& objectName,
-                  const QString& title, const QString& text, const QString& detail,
-                  const QString& confirmText, std::function<void()> onConfirm)
-{
-    auto* box = new QMessageBox(icon, title, text, QMessageBox::NoButton, parent);
-    box->setObjectName(objectName);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->setTextFormat(Qt::PlainText);
-    box->setInformativeText(detail);
-    QPushButton* confirm = box->addButton(confirmText, QMessageBox::AcceptRole);
-    QPushButton* cancel = box->addButton(QMessageBox::Cancel);
-    box->setDefaultButton(cancel);
-    box->setEscapeButton(cancel);
-    QObject::connect(box, &QMessageBox::buttonClicked, parent,
-                     [confirm, onConfirm = std::move(onConfirm)](QAbstractButton* clicked) {
-                         if (clicked == confirm) {
-                             onConfirm();
-                         }
-                     });
-    box->open();
 }
 
 // --- AttenuateDialog ---
@@ -540,7 +479,7 @@ TokensPage::TokensPage(QWidget* parent)
         tr("Each token was paid for once. The wallet sends it again with every request to its "
            "site until it expires, so agents do not pay twice for the same access."),
         this));
-    m_problem = problemLabel(this);
+    m_problem = problemLabel(QStringLiteral("tokensProblem"), this);
     layout->addWidget(m_problem);
 
     m_stack = new QStackedWidget(this);
@@ -554,20 +493,8 @@ TokensPage::TokensPage(QWidget* parent)
     auto* splitter = new QSplitter(Qt::Horizontal, m_stack);
     splitter->setChildrenCollapsible(false);
     m_model = new TokensModel(this);
-    m_view = new QTreeView(splitter);
-    m_view->setObjectName(QStringLiteral("tokensView"));
-    m_view->setModel(m_model);
-    m_view->setRootIsDecorated(false);
-    m_view->setUniformRowHeights(true);
-    m_view->setAlternatingRowColors(true);
-    m_view->setAllColumnsShowFocus(true);
-    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_view = rowList(m_model, TokensModel::Site, QStringLiteral("tokensView"), splitter);
     QHeaderView* header = m_view->header();
-    header->setStretchLastSection(false);
-    header->setSectionResizeMode(QHeaderView::ResizeToContents);
-    header->setSectionResizeMode(TokensModel::Site, QHeaderView::Stretch);
     // The countdown changes width every second: a fixed column keeps the table still.
     header->setSectionResizeMode(TokensModel::Expires, QHeaderView::Interactive);
     header->resizeSection(TokensModel::Expires,

@@ -2,13 +2,48 @@
 
 #include "core/util/Money.h"
 
+#include <QClipboard>
 #include <QDateTime>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QFrame>
+#include <QGuiApplication>
+#include <QHeaderView>
 #include <QLabel>
+#include <QMimeData>
+#include <QPushButton>
+#include <QTreeView>
 #include <QVBoxLayout>
 
 namespace l402::ui {
+namespace {
+
+// The tone a message line was given, kept on the label for applyTones().
+constexpr auto kToneProperty = "l402Tone";
+
+void applyTone(QLabel* label)
+{
+    const auto tone = static_cast<Tone>(label->property(kToneProperty).toInt());
+    switch (tone) {
+    case Tone::Normal:
+    case Tone::Muted:
+        label->setPalette(QPalette());
+        label->setForegroundRole(tone == Tone::Muted ? QPalette::PlaceholderText
+                                                     : QPalette::WindowText);
+        return;
+    case Tone::Error:
+        setTextColour(label, errorColour(label->palette()));
+        return;
+    case Tone::Warning:
+        setTextColour(label, warningColour(label->palette()));
+        return;
+    case Tone::Success:
+        setTextColour(label, successColour(label->palette()));
+        return;
+    }
+}
+
+} // namespace
 
 QLabel* pageHeading(const QString& text, QWidget* parent)
 {
@@ -25,6 +60,15 @@ QLabel* pageExplanation(const QString& text, QWidget* parent)
     auto* label = new QLabel(text, parent);
     label->setWordWrap(true);
     label->setForegroundRole(QPalette::PlaceholderText);
+    return label;
+}
+
+QLabel* sectionLabel(const QString& text, QWidget* parent)
+{
+    auto* label = new QLabel(text, parent);
+    QFont font = label->font();
+    font.setWeight(QFont::DemiBold);
+    label->setFont(font);
     return label;
 }
 
@@ -86,6 +130,172 @@ QString relativeText(qint64 secondsSinceEpoch, qint64 now)
 void useFixedFont(QWidget* widget)
 {
     widget->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+}
+
+bool isDarkPalette(const QPalette& palette)
+{
+    return palette.color(QPalette::Window).lightness() < 128;
+}
+
+QColor errorColour(const QPalette& palette)
+{
+    return isDarkPalette(palette) ? QColor(0xf2, 0x8b, 0x82) : QColor(0xb3, 0x26, 0x1e);
+}
+
+QColor warningColour(const QPalette& palette)
+{
+    return isDarkPalette(palette) ? QColor(0xfd, 0xd6, 0x63) : QColor(0x8a, 0x5a, 0x00);
+}
+
+QColor successColour(const QPalette& palette)
+{
+    return isDarkPalette(palette) ? QColor(0x81, 0xc9, 0x95) : QColor(0x1e, 0x7d, 0x32);
+}
+
+void setTextColour(QLabel* label, const QColor& colour)
+{
+    QPalette palette;
+    palette.setColor(QPalette::WindowText, colour);
+    palette.setColor(QPalette::Text, colour);
+    label->setPalette(palette);
+    label->setForegroundRole(QPalette::WindowText);
+}
+
+bool restyleOnPaletteChange(QWidget* widget, const QEvent* event, std::function<void()> restyle)
+{
+    if (event->type() != QEvent::PaletteChange &&
+        event->type() != QEvent::ApplicationPaletteChange) {
+        return false;
+    }
+    QMetaObject::invokeMethod(widget, std::move(restyle), Qt::QueuedConnection);
+    return true;
+}
+
+QLabel* statusLabel(const QString& objectName, QWidget* parent)
+{
+    auto* label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    label->hide();
+    return label;
+}
+
+QLabel* messageLabel(const QString& objectName, QWidget* parent)
+{
+    auto* label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(true);
+    label->setProperty(kToneProperty, static_cast<int>(Tone::Muted));
+    label->hide();
+    return label;
+}
+
+void showMessage(QLabel* label, const QString& text, Tone tone)
+{
+    label->setProperty(kToneProperty, static_cast<int>(tone));
+    applyTone(label);
+    label->setText(text);
+    label->setVisible(!text.isEmpty());
+}
+
+void applyTones(QWidget* widget)
+{
+    for (QLabel* label : widget->findChildren<QLabel*>()) {
+        if (label->property(kToneProperty).isValid()) {
+            applyTone(label);
+        }
+    }
+}
+
+QLabel* problemLabel(const QString& objectName, QWidget* parent)
+{
+    auto* label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(true);
+    label->setMargin(8);
+    label->setTextFormat(Qt::PlainText);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    label->setStyleSheet(
+        QStringLiteral("#%1 { background: #b3261e; color: #ffffff; border-radius: 4px; }")
+            .arg(objectName));
+    label->hide();
+    return label;
+}
+
+void askToConfirm(QWidget* parent, QMessageBox::Icon icon, const QString& objectName,
+                  const QString& title, const QString& text, const QString& detail,
+                  const QString& confirmText, std::function<void()> onConfirm)
+{
+    auto* box = new QMessageBox(icon, title, text, QMessageBox::NoButton, parent);
+    box->setObjectName(objectName);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextFormat(Qt::PlainText);
+    box->setInformativeText(detail);
+    QPushButton* confirm = box->addButton(confirmText, QMessageBox::AcceptRole);
+    QPushButton* cancel = box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(cancel);
+    box->setEscapeButton(cancel);
+    QObject::connect(box, &QMessageBox::buttonClicked, parent,
+                     [confirm, onConfirm = std::move(onConfirm)](QAbstractButton* clicked) {
+                         if (clicked == confirm) {
+                             onConfirm();
+                         }
+                     });
+    box->open();
+}
+
+void copySecret(const QString& text)
+{
+    auto* mime = new QMimeData();
+    mime->setText(text);
+    mime->setData(QStringLiteral("x-kde-passwordManagerHint"), QByteArrayLiteral("secret"));
+    QGuiApplication::clipboard()->setMimeData(mime);
+}
+
+PassphraseProblem passphraseProblem(const QString& passphrase, const QString& confirmation)
+{
+    if (passphrase.size() < kMinimumPassphraseLength) {
+        return PassphraseProblem::TooShort;
+    }
+    if (passphrase != confirmation) {
+        return PassphraseProblem::Differ;
+    }
+    return PassphraseProblem::None;
+}
+
+QString passphraseProblemText(PassphraseProblem problem)
+{
+    switch (problem) {
+    case PassphraseProblem::None:
+        return {};
+    case PassphraseProblem::TooShort:
+        return QObject::tr("The passphrase needs at least %1 characters.")
+            .arg(kMinimumPassphraseLength);
+    case PassphraseProblem::Differ:
+        return QObject::tr("The two passphrases differ. Type the same passphrase twice.");
+    }
+    return {};
+}
+
+QTreeView* rowList(QAbstractItemModel* model, int stretchColumn, const QString& objectName,
+                   QWidget* parent)
+{
+    auto* view = new QTreeView(parent);
+    view->setObjectName(objectName);
+    view->setModel(model);
+    view->setRootIsDecorated(false);
+    view->setUniformRowHeights(true);
+    view->setAlternatingRowColors(true);
+    view->setAllColumnsShowFocus(true);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    QHeaderView* header = view->header();
+    header->setStretchLastSection(false);
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
+    return view;
 }
 
 } // namespace l402::ui

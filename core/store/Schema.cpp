@@ -148,11 +148,13 @@ CREATE INDEX reservations_unlinked ON reservations(payment_id) WHERE released_at
 ALTER TABLE tokens ADD COLUMN agent TEXT;
 CREATE INDEX events_by_origin ON events(origin, at);
 )SQL",
-    // 3: the window's Activity filters: by status and by agent, in time order, as index range
-    // scans (a history of millions of rows is paged, never sorted whole).
+    // 3: the window. Activity filters by status and by agent, in time order, as index range
+    // scans (a history of millions of rows is paged, never sorted whole); spend per day, site
+    // and agent read from one covering index (no table row is visited for the charts).
     R"SQL(
 CREATE INDEX events_by_kind ON events(kind, at);
 CREATE INDEX events_by_agent ON events(agent, at);
+CREATE INDEX payments_spend ON payments(status, created_at, origin, agent, amount_msat, fee_msat);
 )SQL",
 };
 

@@ -237,6 +237,11 @@ int main(int argc, char** argv)
                 model->cachedPages(), ui::ActivityModel::kMaxCachedPages,
                 static_cast<long long>(model->pagesRequested()),
                 (rows + ui::ActivityModel::kPageSize - 1) / ui::ActivityModel::kPageSize);
+    std::printf("  each jump (ms):");
+    for (const double ms : jumps) {
+        std::printf(" %.0f", ms);
+    }
+    std::printf("\n");
     std::printf("RSS of this benchmark process:  %.1f MB\n", double(rssKiB()) / 1024.0);
 
     page.hide();

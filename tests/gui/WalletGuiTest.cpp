@@ -660,6 +660,14 @@ void WalletGuiTest::everyPageRendersToPng()
     for (const auto& [page, file] : pages) {
         m_window->showPage(page);
         drain();
+        if (page == ui::MainWindow::Page::Tokens) { // with a token's caveats on show
+            auto* view =
+                m_window->tokensPage()->findChild<QAbstractItemView*>(QStringLiteral("tokensView"));
+            if (view->model()->rowCount() > 0) {
+                view->setCurrentIndex(view->model()->index(view->model()->rowCount() - 1, 0));
+                drain();
+            }
+        }
         const QImage image = m_window->grab().toImage();
         QVERIFY(!image.isNull());
         QVERIFY(image.save(directory + QStringLiteral("/%1.png").arg(QLatin1String(file))));
