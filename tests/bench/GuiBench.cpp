@@ -77,16 +77,27 @@ double median(std::vector<double> values)
     return values[values.size() / 2];
 }
 
+// The main window (WM_CLASS l402-wallet, title "L402 Wallet") is mapped. Qt also makes small
+// unmapped helper windows with the same title, so the window is picked by its class first.
 bool windowMapped(const QString& display)
 {
-    QProcess xwininfo;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("DISPLAY"), display);
-    xwininfo.setProcessEnvironment(environment);
-    xwininfo.start(QStringLiteral("xwininfo"),
-                   {QStringLiteral("-name"), QStringLiteral("L402 Wallet")});
-    xwininfo.waitForFinished(5'000);
-    return xwininfo.readAllStandardOutput().contains("IsViewable");
+    const auto run = [&](const QStringList& arguments) {
+        QProcess xwininfo;
+        xwininfo.setProcessEnvironment(environment);
+        xwininfo.start(QStringLiteral("xwininfo"), arguments);
+        xwininfo.waitForFinished(5'000);
+        return xwininfo.readAllStandardOutput();
+    };
+    for (const QByteArray& line :
+         run({QStringLiteral("-root"), QStringLiteral("-tree")}).split('\n')) {
+        if (line.contains("\"L402 Wallet\": (\"l402-wallet\"")) {
+            const QByteArray id = line.trimmed().split(' ').first();
+            return run({QStringLiteral("-id"), QString::fromLatin1(id)}).contains("IsViewable");
+        }
+    }
+    return false;
 }
 
 void benchLaunch(const QString& executable)
