@@ -16,6 +16,16 @@ ActivityModel::ActivityModel(QObject* parent)
 void ActivityModel::setService(service::WalletService* service)
 {
     m_service = service;
+    if (!service) { // locked: nothing of the history stays on screen
+        ++m_generation;
+        beginResetModel();
+        m_count = 0;
+        m_pages.clear();
+        m_recent.clear();
+        m_pending.clear();
+        endResetModel();
+        return;
+    }
     reload();
 }
 

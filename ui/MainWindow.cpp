@@ -284,6 +284,7 @@ void MainWindow::setService(service::WalletService* service)
     if (!service) {
         m_prompt->clear();
         m_approvals->model()->replaceAll({});
+        m_activity->setService(nullptr);
         Q_EMIT approvalsPending(0);
         return;
     }

@@ -1,15 +1,20 @@
 #include "ui/MainWindow.h"
+#include "ui/FirstRunDialog.h"
 #include "ui/TrayIcon.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QDir>
 #include <QGuiApplication>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QStackedWidget>
+#include <QTemporaryDir>
 #include <QTest>
 
 using l402::ui::MainWindow;
@@ -96,6 +101,57 @@ private Q_SLOTS:
         QVERIFY(window.grab().save(screenshotDirectory() + QStringLiteral("/wallet-locked.png")));
         window.clearWalletProblem();
         QVERIFY(!banner->isVisible());
+    }
+
+    // A new wallet: storage, node, first agent. Each step refuses what cannot work.
+    void firstRunCollectsTheChoices()
+    {
+        QTemporaryDir dir;
+        QVERIFY(l402::ui::FirstRunDialog::needed(dir.path()));
+        l402::ui::FirstRunDialog wizard;
+        wizard.show();
+        QCOMPARE(wizard.currentId(), int(l402::ui::FirstRunDialog::StoragePage));
+        wizard.findChild<QRadioButton*>(QStringLiteral("storagePassphrase"))->click();
+        auto* passphrase = wizard.findChild<QLineEdit*>(QStringLiteral("passphrase"));
+        auto* confirm = wizard.findChild<QLineEdit*>(QStringLiteral("confirmPassphrase"));
+        passphrase->setText(QStringLiteral("short"));
+        confirm->setText(QStringLiteral("short"));
+        wizard.next();
+        QCOMPARE(wizard.currentId(), int(l402::ui::FirstRunDialog::StoragePage)); // too short
+        passphrase->setText(QStringLiteral("correct horse battery"));
+        confirm->setText(QStringLiteral("correct horse battery!"));
+        wizard.next();
+        QCOMPARE(wizard.currentId(), int(l402::ui::FirstRunDialog::StoragePage)); // differ
+        confirm->setText(QStringLiteral("correct horse battery"));
+        wizard.next();
+        QCOMPARE(wizard.currentId(), int(l402::ui::FirstRunDialog::NodePage));
+
+        wizard.findChild<QRadioButton*>(QStringLiteral("nodeConnect"))->click();
+        auto* uri = wizard.findChild<QLineEdit*>(QStringLiteral("nodeUri"));
+        uri->setText(QStringLiteral("lndconnect://nowhere"));
+        wizard.next();
+        QCOMPARE(wizard.currentId(), int(l402::ui::FirstRunDialog::NodePage)); // not a node
+        const QString
+            nwc = // The wallet key: the x coordinate of secp256k1's generator, a valid point.
+            QStringLiteral("nostr+walletconnect://79be667ef9dcbbac55a06295ce870b07"
+                           "029bfcdb2dce28d959f2815b16f81798") +
+            QStringLiteral("?relay=wss%3A%2F%2Frelay.example.com&secret=") + QString(64, u'7');
+        uri->setText(nwc);
+        wizard.next();
+        QVERIFY2(wizard.currentId() == int(l402::ui::FirstRunDialog::AgentPage),
+                 qPrintable(wizard.findChild<QLabel*>(QStringLiteral("nodeError"))->text()));
+
+        auto* agent = wizard.findChild<QLineEdit*>(QStringLiteral("agentName"));
+        agent->setText(QStringLiteral("has space"));
+        QVERIFY(!wizard.validateCurrentPage());
+        agent->setText(QStringLiteral("claude"));
+        QVERIFY(wizard.validateCurrentPage());
+        const auto choices = wizard.choices();
+        QVERIFY(!choices.useKeychain);
+        QCOMPARE(choices.passphrase, QByteArrayLiteral("correct horse battery"));
+        QVERIFY(!choices.demo);
+        QCOMPARE(choices.nodeArguments, (QStringList{QStringLiteral("--uri"), nwc}));
+        QCOMPARE(choices.agentName, QStringLiteral("claude"));
     }
 
     void trayShowsStateAndOpensApprovals()

@@ -590,6 +590,7 @@ void WalletGuiTest::lockedWalletCanBeAnsweredAfterUnlock()
     QVERIFY(!m_session->isUnlocked());
     QVERIFY(!m_window->approvalPrompt()->isVisible());
     QCOMPARE(m_window->approvalsPage()->model()->rowCount(), 0);
+    QCOMPARE(m_window->activityPage()->model()->rowCount(), 0); // no history on a locked screen
     const QByteArray cut = finish(waiting); // its proxy went away with the wallet
     QVERIFY(!cut.startsWith("HTTP/1.1 200"));
     m_service.clear();
