@@ -311,13 +311,14 @@ Result<QStringList> distinctEvents(store::Database& database, const char* column
 
 } // namespace
 
-Result<QStringList> WalletService::sites()
+// The distinct values of an events column, plus those of a small table (`extra`), sorted.
+Result<QStringList> WalletService::distinctWith(const char* column, const char* extra)
 {
-    auto seen = distinctEvents(m_wallet.database(), "origin");
+    auto seen = distinctEvents(m_wallet.database(), column);
     if (!seen) {
         return seen;
     }
-    auto statement = m_wallet.database().prepare("SELECT DISTINCT origin FROM tokens");
+    auto statement = m_wallet.database().prepare(extra);
     if (!statement) {
         return statement.error();
     }
@@ -331,25 +332,14 @@ Result<QStringList> WalletService::sites()
     return out;
 }
 
+Result<QStringList> WalletService::sites()
+{
+    return distinctWith("origin", "SELECT DISTINCT origin FROM tokens");
+}
+
 Result<QStringList> WalletService::agentNames()
 {
-    auto seen = distinctEvents(m_wallet.database(), "agent");
-    if (!seen) {
-        return seen;
-    }
-    auto statement =
-        m_wallet.database().prepare("SELECT name FROM agents WHERE revoked_at IS NULL");
-    if (!statement) {
-        return statement.error();
-    }
-    QStringList out = seen.value();
-    for (auto row = statement->step(); row && row.value(); row = statement->step()) {
-        if (!out.contains(statement->text(0))) {
-            out << statement->text(0);
-        }
-    }
-    out.sort();
-    return out;
+    return distinctWith("agent", "SELECT name FROM agents WHERE revoked_at IS NULL");
 }
 
 Result<Overview> WalletService::overview()

@@ -230,6 +230,8 @@ Q_SIGNALS:
     void approvalResolved(const QString& id, bool approved);
 
 private:
+    Result<QStringList> distinctWith(const char* column, const char* extra);
+
     store::WalletStore& m_wallet;
     store::SecretStore* m_keychain = nullptr;
     payments::PaymentEngine& m_engine;

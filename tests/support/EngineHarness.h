@@ -6,8 +6,8 @@
 #include "core/payments/PaidFetcher.h"
 #include "core/payments/PaymentEngine.h"
 #include "core/policy/ApprovalBroker.h"
-#include "core/proxy/ProxyServer.h"
 #include "core/protocol/Bolt11.h"
+#include "core/proxy/ProxyServer.h"
 #include "tests/support/FakeLnd.h"
 #include "tests/support/StoreFixtures.h"
 
