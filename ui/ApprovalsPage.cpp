@@ -144,6 +144,9 @@ ApprovalsPage::ApprovalsPage(QWidget* parent)
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setSectionResizeMode(ApprovalsModel::Description,
                                                       QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(ApprovalsModel::Site,
+                                                      QHeaderView::ResizeToContents);
+    m_table->setWordWrap(false);
     listLayout->addWidget(m_table, 1);
     auto* buttons = new QHBoxLayout();
     auto* open = new QPushButton(tr("Open the prompt"), list);
