@@ -555,9 +555,11 @@ void ActivityPage::exportTo(const QString& path)
     }
     const service::ActivityFilter filter = m_model->filter();
     m_export->setEnabled(false);
-    service::ask(
+    service::askLater<Result<qint64>>(
         m_service.data(), this,
-        [filter, path](service::WalletService& wallet) { return wallet.exportCsv(filter, path); },
+        [filter, path](service::WalletService& wallet, std::function<void(Result<qint64>)> reply) {
+            wallet.exportCsv(filter, path, std::move(reply));
+        },
         [this, path](Result<qint64> rows) {
             m_export->setEnabled(true);
             if (!rows) {

@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QSaveFile>
 #include <QTimeZone>
+#include <QTimer>
 
 namespace l402::service {
 namespace {
@@ -432,57 +433,99 @@ Result<QList<SiteTotal>> WalletService::spendBySite(int days)
     return out;
 }
 
-Result<qint64> WalletService::exportCsv(const ActivityFilter& filter, const QString& path)
+void WalletService::exportCsv(const ActivityFilter& filter, const QString& path,
+                              std::function<void(Result<qint64>)> done)
 {
-    const Where where = whereOf(filter);
-    auto statement = m_wallet.database().prepare(
-        QByteArray(kActivitySelect + where.sql + " ORDER BY e.id").constData());
-    if (!statement) {
-        return statement.error();
-    }
-    where.bindTo(*statement);
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return Error{QStringLiteral("file"),
-                     tr("Cannot write %1: %2").arg(path, file.errorString())};
-    }
-    file.write("time,site,agent,status,amount_sat,fee_sat,code,reason,payment_id\r\n");
-    qint64 rows = 0;
-    // Exact: whole sats, a point and the msat, never through a double.
-    const auto sats = [](const std::optional<qint64>& msat) {
-        return msat ? QStringLiteral("%1.%2")
-                          .arg(*msat / 1000)
-                          .arg(*msat % 1000, 3, 10, QLatin1Char('0'))
-                    : QString();
-    };
-    Result<bool> row = statement->step();
-    for (; row && row.value(); row = statement->step()) {
-        const ActivityRow r = rowOf(*statement);
-        const QStringList fields{QDateTime::fromSecsSinceEpoch(r.at).toString(Qt::ISODate),
-                                 r.origin,
-                                 r.agent,
-                                 r.kind,
-                                 sats(r.amountMsat),
-                                 sats(r.feeMsat),
-                                 r.code,
-                                 r.message,
-                                 r.paymentId ? QString::number(r.paymentId) : QString()};
-        QStringList quoted;
-        for (const QString& field : fields) {
-            quoted << csvField(field);
+    struct Export {
+        Where where;
+        QSaveFile file;
+        qint64 afterId = 0;
+        qint64 rows = 0;
+        std::function<void(Result<qint64>)> done;
+        explicit Export(const QString& path)
+            : file(path)
+        {
         }
-        file.write(QString(quoted.join(u',') + QStringLiteral("\r\n")).toUtf8());
-        ++rows;
+    };
+    auto job = std::make_shared<Export>(path);
+    job->where = whereOf(filter);
+    job->done = std::move(done);
+    if (!job->file.open(QIODevice::WriteOnly)) {
+        job->done(Error{QStringLiteral("file"),
+                        tr("Cannot write %1: %2").arg(path, job->file.errorString())});
+        return;
     }
-    if (!row) {
-        file.cancelWriting(); // no half a history under the chosen name
-        return row.error();
-    }
-    if (!file.commit()) {
-        return Error{QStringLiteral("file"),
-                     tr("Cannot write %1: %2").arg(path, file.errorString())};
-    }
-    return rows;
+    job->file.write("time,site,agent,status,amount_sat,fee_sat,code,reason,payment_id\r\n");
+    // A chunk of rows per event-loop turn, each chunk its own short query after the last id
+    // written: payments keep flowing on this thread while a long history is exported.
+    auto chunk = std::make_shared<std::function<void()>>();
+    *chunk = [this, job, chunk] {
+        const QByteArray condition =
+            job->where.sql.isEmpty() ? QByteArray(" WHERE e.id > ?") : QByteArray(" AND e.id > ?");
+        const QByteArray sql =
+            kActivitySelect + job->where.sql + condition + " ORDER BY e.id LIMIT 5000";
+        auto statement = m_wallet.database().prepare(sql.constData());
+        if (!statement) {
+            job->file.cancelWriting();
+            job->done(statement.error());
+            *chunk = nullptr;
+            return;
+        }
+        job->where.bindTo(*statement);
+        statement->bind(int(job->where.values.size()) + 1, int64_t(job->afterId));
+        // Exact: whole sats, a point and the msat, never through a double.
+        const auto sats = [](const std::optional<qint64>& msat) {
+            return msat ? QStringLiteral("%1.%2")
+                              .arg(*msat / 1000)
+                              .arg(*msat % 1000, 3, 10, QLatin1Char('0'))
+                        : QString();
+        };
+        int inChunk = 0;
+        Result<bool> row = statement->step();
+        for (; row && row.value(); row = statement->step()) {
+            const ActivityRow r = rowOf(*statement);
+            const QStringList fields{QDateTime::fromSecsSinceEpoch(r.at).toString(Qt::ISODate),
+                                     r.origin,
+                                     r.agent,
+                                     r.kind,
+                                     sats(r.amountMsat),
+                                     sats(r.feeMsat),
+                                     r.code,
+                                     r.message,
+                                     r.paymentId ? QString::number(r.paymentId) : QString()};
+            QStringList quoted;
+            for (const QString& field : fields) {
+                quoted << csvField(field);
+            }
+            job->file.write(QString(quoted.join(u',') + QStringLiteral("\r\n")).toUtf8());
+            job->afterId = r.eventId;
+            ++job->rows;
+            ++inChunk;
+        }
+        if (!row) {
+            job->file.cancelWriting(); // no half a history under the chosen name
+            job->done(row.error());
+            *chunk = nullptr;
+            return;
+        }
+        if (inChunk == 5000) {
+            QTimer::singleShot(0, this, [chunk] {
+                if (*chunk) {
+                    (*chunk)();
+                }
+            });
+            return;
+        }
+        if (!job->file.commit()) {
+            job->done(Error{
+                QStringLiteral("file"),
+                tr("Cannot write %1: %2").arg(job->file.fileName(), job->file.errorString())});
+        } else {
+            job->done(job->rows);
+        }
+        *chunk = nullptr; // ends the cycle the chunk function holds on itself
+    };
+    (*chunk)();
 }
 
 // --- Tokens ---

@@ -170,8 +170,10 @@ public:
     // Succeeded spend per local day and site over the last `days` days (today included).
     Result<QList<DaySpend>> spendByDay(int days);
     Result<QList<SiteTotal>> spendBySite(int days);
-    // Writes the filtered activity as CSV (RFC 4180) to `path` atomically; returns the rows.
-    Result<qint64> exportCsv(const ActivityFilter& filter, const QString& path);
+    // Writes the filtered activity as CSV (RFC 4180) to `path` atomically, in chunks between
+    // which the wallet's thread serves payments; `done` gets the number of rows.
+    void exportCsv(const ActivityFilter& filter, const QString& path,
+                   std::function<void(Result<qint64>)> done);
 
     // Tokens
     Result<QList<TokenView>> tokens();

@@ -28,6 +28,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDir>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -36,6 +37,7 @@
 #include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QTableView>
@@ -78,6 +80,7 @@ private Q_SLOTS:
     void noAnswerGivesApprovalTimeout();
     void severalRequestsQueueVisibly();
     void rememberAlwaysCreatesARule();
+    void csvExportHasEveryRowExactly();
     void budgetEditsPersist();
     void agentSecretIsShownOnce();
     void nodeFormValidatesAndTestsTheConnection();
@@ -392,6 +395,36 @@ void WalletGuiTest::rememberAlwaysCreatesARule()
     const QByteArray paid = finish(again);
     QVERIFY2(paid.startsWith("HTTP/1.1 200"), paid.constData());
     QVERIFY(!m_window->approvalPrompt()->isVisible());
+}
+
+void WalletGuiTest::csvExportHasEveryRowExactly()
+{
+    ui::ActivityPage* page = m_window->activityPage();
+    page->refresh();
+    const qint64 rows = onWallet(m_service.data(), [](service::WalletService& wallet) {
+                            return wallet.activityCount({});
+                        }).value();
+    QVERIFY(rows >= 5);
+    const QString path = m_dir.path() + QStringLiteral("/activity.csv");
+    QSignalSpy exported(page, &ui::ActivityPage::exported);
+    page->exportTo(path);
+    QVERIFY(exported.wait(10'000));
+    QCOMPARE(exported.first().at(0).toLongLong(), rows);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    QCOMPARE(lines.first(),
+             QByteArray("time,site,agent,status,amount_sat,fee_sat,code,reason,payment_id\r"));
+    QCOMPARE(lines.size(), rows + 2); // the header, the rows, and nothing after the last CRLF
+    // The first payment of the run, in exact sats (msat after the point), oldest first.
+    // A reason with a comma is quoted (RFC 4180).
+    bool paid = false;
+    bool quoted = false;
+    for (const QByteArray& line : lines) {
+        paid = paid || line.contains(",demo,paid,21.000,0.000,,Paid 21 sat (fee 0 sat).,");
+        quoted = quoted || line.contains(",approval_timeout,\"Nobody approved");
+    }
+    QVERIFY2(paid && quoted, lines.join('\n').constData());
 }
 
 void WalletGuiTest::budgetEditsPersist()
