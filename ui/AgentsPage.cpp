@@ -337,14 +337,12 @@ AgentsPage::AgentsPage(QWidget* parent)
 
 void AgentsPage::setService(service::WalletService* service)
 {
-    m_loading = false; // a load queued to a previous wallet never answers
-    m_reloadAgain = false;
+    m_reads.reset(); // reads sent to a previous wallet never answer
     for (const QMetaObject::Connection& connection : std::as_const(m_connections)) {
         disconnect(connection);
     }
     m_connections.clear();
     m_service = service;
-    ++m_generation;
     if (service) {
         m_connections << connect(service, &service::WalletService::agentsChanged, this,
                                  &AgentsPage::refresh);
@@ -360,39 +358,30 @@ void AgentsPage::refresh()
     if (!m_service) {
         return;
     }
-    // Hidden pages do not read the wallet on every payment; they catch up when shown.
-    if (!isVisible()) {
-        m_dirty = true;
+    if (!m_reads.start(this)) {
         return;
     }
-    m_dirty = false;
-    // One load at a time; a change meanwhile loads once more when it is done.
-    if (m_loading) {
-        m_reloadAgain = true;
-        return;
-    }
-    m_loading = true;
-    m_reloadAgain = false;
     service::ask(
         m_service.data(), this, [](service::WalletService& service) { return service.agents(); },
-        [this, generation = m_generation](Result<QList<service::AgentView>> agents) {
-            m_loading = false;
-            if (generation == m_generation) {
-                if (!agents) {
-                    showProblem(tr("Could not load the agents: %1").arg(agents.error().message));
-                } else {
-                    showProblem({});
-                    const QString selected = selectedName();
-                    m_model->setAgents(std::move(*agents));
-                    m_stack->setCurrentIndex(m_model->rowCount() == 0 ? 0 : 1);
-                    const int row = selected.isEmpty() ? -1 : m_model->rowOf(selected);
-                    if (row >= 0) {
-                        m_view->setCurrentIndex(m_model->index(row, 0));
-                    }
-                    updateActions();
-                }
+        [this, generation = m_reads.generation()](Result<QList<service::AgentView>> agents) {
+            bool again = false;
+            if (!m_reads.finished(generation, again)) {
+                return; // an answer from a wallet since replaced
             }
-            if (m_reloadAgain) {
+            if (!agents) {
+                showProblem(tr("Could not load the agents: %1").arg(agents.error().message));
+            } else {
+                showProblem({});
+                const QString selected = selectedName();
+                m_model->setAgents(std::move(*agents));
+                m_stack->setCurrentIndex(m_model->rowCount() == 0 ? 0 : 1);
+                const int row = selected.isEmpty() ? -1 : m_model->rowOf(selected);
+                if (row >= 0) {
+                    m_view->setCurrentIndex(m_model->index(row, 0));
+                }
+                updateActions();
+            }
+            if (again) {
                 refresh();
             }
         });
@@ -476,7 +465,7 @@ void AgentsPage::confirmRevoke()
 void AgentsPage::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
-    if (m_dirty) {
+    if (m_reads.wantedWhenShown()) {
         refresh();
     }
 }

@@ -2,9 +2,11 @@
 
 #include "core/service/WalletService.h"
 
+#include "ui/Widgets.h"
 #include <QAbstractTableModel>
 #include <QList>
 #include <QPointer>
+
 #include <QWidget>
 
 class QLabel;
@@ -62,10 +64,7 @@ private:
 
     QPointer<service::WalletService> m_service;
     QList<QMetaObject::Connection> m_connections;
-    quint64 m_generation = 0; // a new service makes older answers stale
-    bool m_loading = false;
-    bool m_dirty = false; // changed while hidden: reload when shown
-    bool m_reloadAgain = false;
+    PageReads m_reads;
 
     AgentsModel* m_model = nullptr;
     QStackedWidget* m_stack = nullptr;

@@ -166,8 +166,7 @@ BudgetsPage::BudgetsPage(QWidget* parent)
 
 void BudgetsPage::setService(service::WalletService* service)
 {
-    m_loading = false; // a load queued to a previous wallet never answers
-    m_reloadAgain = false;
+    m_reads.reset(); // reads sent to a previous wallet never answer
     if (m_service) {
         disconnect(m_service, nullptr, this, nullptr);
     }
@@ -186,18 +185,9 @@ void BudgetsPage::refresh()
     if (!m_service) {
         return;
     }
-    // Hidden pages do not read the wallet on every payment; they catch up when shown.
-    if (!isVisible()) {
-        m_dirty = true;
+    if (!m_reads.start(this)) {
         return;
     }
-    m_dirty = false;
-    // One read at a time: activity can change often, and the newest state is all that counts.
-    if (m_loading) {
-        m_reloadAgain = true;
-        return;
-    }
-    m_loading = true;
     struct Loaded {
         Result<QList<service::RuleView>> rules;
         Result<QList<service::AgentView>> agents;
@@ -207,8 +197,11 @@ void BudgetsPage::refresh()
         [](service::WalletService& s) {
             return Loaded{s.rules(), s.agents()};
         },
-        [this](Loaded loaded) {
-            m_loading = false;
+        [this, generation = m_reads.generation()](Loaded loaded) {
+            bool again = false;
+            if (!m_reads.finished(generation, again)) {
+                return; // an answer from a wallet since replaced
+            }
             if (loaded.agents) {
                 m_agentNames.clear();
                 for (const service::AgentView& agent : loaded.agents.value()) {
@@ -226,8 +219,7 @@ void BudgetsPage::refresh()
                     tr("Could not read the spending rules: %1").arg(loaded.rules.error().message));
                 m_errorFromLoad = true;
             }
-            if (m_reloadAgain) {
-                m_reloadAgain = false;
+            if (again) {
                 refresh();
             }
         });

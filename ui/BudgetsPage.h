@@ -2,10 +2,12 @@
 
 #include "core/service/WalletService.h"
 
+#include "ui/Widgets.h"
 #include <QList>
 #include <QPointer>
 #include <QStringList>
 #include <QTimer>
+
 #include <QWidget>
 
 #include <optional>
@@ -50,9 +52,7 @@ private:
     QPointer<service::WalletService> m_service;
     QList<service::RuleView> m_rules;
     QStringList m_agentNames;
-    bool m_loading = false;
-    bool m_dirty = false; // changed while hidden: reload when shown
-    bool m_reloadAgain = false;
+    PageReads m_reads;
     bool m_loaded = false;
     bool m_restylePending = false;
     bool m_errorFromLoad = false; // the error shown is a failed read, cleared by the next one

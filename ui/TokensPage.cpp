@@ -591,14 +591,12 @@ QWidget* TokensPage::buildDetail()
 
 void TokensPage::setService(service::WalletService* service)
 {
-    m_loading = false; // a load queued to a previous wallet never answers
-    m_reloadAgain = false;
+    m_reads.reset(); // reads sent to a previous wallet never answer
     for (const QMetaObject::Connection& connection : std::as_const(m_connections)) {
         disconnect(connection);
     }
     m_connections.clear();
     m_service = service;
-    ++m_generation;
     if (service) {
         m_connections << connect(service, &service::WalletService::tokensChanged, this,
                                  &TokensPage::refresh);
@@ -619,19 +617,9 @@ void TokensPage::refresh()
     if (!m_service) {
         return;
     }
-    // Hidden pages do not read the wallet on every payment; they catch up when shown.
-    if (!isVisible()) {
-        m_dirty = true;
+    if (!m_reads.start(this)) {
         return;
     }
-    m_dirty = false;
-    // One load at a time; a change meanwhile loads once more when it is done.
-    if (m_loading) {
-        m_reloadAgain = true;
-        return;
-    }
-    m_loading = true;
-    m_reloadAgain = false;
     service::ask(
         m_service.data(), this,
         [](service::WalletService& service) -> Result<QList<TokenRow>> {
@@ -646,26 +634,27 @@ void TokensPage::refresh()
             }
             return rows;
         },
-        [this, generation = m_generation](Result<QList<TokenRow>> rows) {
-            m_loading = false;
-            if (generation == m_generation) {
-                if (!rows) {
-                    showProblem(tr("Could not load the tokens: %1").arg(rows.error().message));
-                } else {
-                    showProblem({});
-                    const TokenRow* selected = selectedToken();
-                    const qint64 selectedId = selected ? selected->id : 0;
-                    m_model->setNow(m_clock->nowSeconds());
-                    m_model->setTokens(std::move(*rows));
-                    m_stack->setCurrentIndex(m_model->rowCount() == 0 ? 0 : 1);
-                    const int row = selectedId ? m_model->rowOf(selectedId) : -1;
-                    if (row >= 0) {
-                        m_view->setCurrentIndex(m_model->index(row, 0));
-                    }
-                    showSelected();
-                }
+        [this, generation = m_reads.generation()](Result<QList<TokenRow>> rows) {
+            bool again = false;
+            if (!m_reads.finished(generation, again)) {
+                return; // an answer from a wallet since replaced
             }
-            if (m_reloadAgain) {
+            if (!rows) {
+                showProblem(tr("Could not load the tokens: %1").arg(rows.error().message));
+            } else {
+                showProblem({});
+                const TokenRow* selected = selectedToken();
+                const qint64 selectedId = selected ? selected->id : 0;
+                m_model->setNow(m_clock->nowSeconds());
+                m_model->setTokens(std::move(*rows));
+                m_stack->setCurrentIndex(m_model->rowCount() == 0 ? 0 : 1);
+                const int row = selectedId ? m_model->rowOf(selectedId) : -1;
+                if (row >= 0) {
+                    m_view->setCurrentIndex(m_model->index(row, 0));
+                }
+                showSelected();
+            }
+            if (again) {
                 refresh();
             }
         });
@@ -676,7 +665,7 @@ void TokensPage::showEvent(QShowEvent* event)
     QWidget::showEvent(event);
     tick();
     m_countdown->start();
-    if (m_dirty) {
+    if (m_reads.wantedWhenShown()) {
         refresh();
     }
 }

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "ui/Widgets.h"
 #include <QPointer>
+
 #include <QWidget>
 
 class QLabel;
@@ -56,10 +58,7 @@ private:
     QPointer<service::WalletService> m_service;
     QList<QMetaObject::Connection> m_connections;
     const Clock* m_clock = nullptr;
-    quint64 m_generation = 0; // a new service makes older answers stale
-    bool m_loading = false;
-    bool m_dirty = false; // changed while hidden: reload when shown
-    bool m_reloadAgain = false;
+    PageReads m_reads;
 
     TokensModel* m_model = nullptr;
     QStackedWidget* m_stack = nullptr;

@@ -14,8 +14,46 @@
 #include <QPushButton>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <QWidget>
+
+#include <utility>
 
 namespace l402::ui {
+
+bool PageReads::start(const QWidget* page)
+{
+    if (!page->isVisible()) {
+        m_whenShown = true;
+        return false;
+    }
+    m_whenShown = false;
+    if (m_running) {
+        m_again = true;
+        return false;
+    }
+    m_running = true;
+    m_again = false;
+    return true;
+}
+
+bool PageReads::finished(quint64 generation, bool& again)
+{
+    again = false;
+    if (generation != m_generation) {
+        return false;
+    }
+    m_running = false;
+    again = std::exchange(m_again, false);
+    return true;
+}
+
+void PageReads::reset()
+{
+    ++m_generation;
+    m_running = false;
+    m_again = false;
+}
+
 namespace {
 
 // The tone a message line was given, kept on the label for applyTones().

@@ -17,6 +17,30 @@ class QWidget;
 
 namespace l402::ui {
 
+// How a page reads the wallet: one read at a time (a change while one runs asks for one more
+// when it ends), none while the page is hidden (it catches up when shown), and none of the
+// answers from a wallet that was since replaced. Pages call start() in refresh(), pass
+// generation() with the read and finished(generation) with its answer.
+class PageReads {
+public:
+    // True when a read should start now; otherwise it is remembered for later.
+    bool start(const QWidget* page);
+    // An answer arrived: false when it belongs to a replaced wallet (ignore it). `again` is
+    // set when another read is wanted now.
+    bool finished(quint64 generation, bool& again);
+    // A new wallet: reads sent to the old one never answer.
+    void reset();
+    quint64 generation() const { return m_generation; }
+    // Changes arrived while the page was hidden.
+    bool wantedWhenShown() const { return m_whenShown; }
+
+private:
+    bool m_running = false;
+    bool m_again = false;
+    bool m_whenShown = false;
+    quint64 m_generation = 0;
+};
+
 // Shared look of the pages: one heading style, one card style, one way to write amounts and
 // times, so every page reads alike.
 
