@@ -3,6 +3,7 @@
 // it keeps in memory follow what the CLI changed. When it stops, the same commands open the
 // wallet themselves.
 
+#include "tests/support/CliWorld.h"
 #include "tests/support/ProcessRunner.h"
 
 #include <QDir>
@@ -12,6 +13,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -27,6 +29,7 @@ private Q_SLOTS:
     void fetchPaysThroughTheRunningWalletAndItsApprovals();
     void mcpReadsTheRunningWallet();
     void fetchShowsAProgressBarOnATerminal();
+    void serveWithoutANodeRefusesPaymentsClearly();
 
 private:
     struct Ran {
@@ -326,6 +329,81 @@ void RunningWalletTest::fetchShowsAProgressBarOnATerminal()
                                 QStringLiteral("http://%1/v1/dataset.csv").arg(m_apiAuthority)});
     QCOMPARE(piped.exitCode, 0);
     QVERIFY(!piped.err.contains("%"));
+}
+
+void RunningWalletTest::serveWithoutANodeRefusesPaymentsClearly()
+{
+    // A real wallet (not --demo) with no node set: serve still opens the proxy, free requests
+    // pass, and a 402 gets the contract's node_unavailable saying no node is connected;
+    // nothing is recorded as paid.
+    CliWorld world;
+    QVERIFY(world.startWithoutNode());
+    QProcessEnvironment passphrase;
+    passphrase.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("no node"));
+    const QStringList base{QStringLiteral("--data-dir"), world.dataDir()};
+    auto added =
+        runWalletServingEvents(base + QStringList{QStringLiteral("--json"), QStringLiteral("agent"),
+                                                  QStringLiteral("add"), QStringLiteral("bot")},
+                               passphrase);
+    QCOMPARE(added.exitCode, 0);
+    const QString secret =
+        QJsonDocument::fromJson(added.out).object().value(QLatin1String("secret")).toString();
+    QCOMPARE(
+        runWalletServingEvents(base + QStringList{QStringLiteral("budget"), QStringLiteral("set"),
+                                                  QStringLiteral("*"), QStringLiteral("--daily"),
+                                                  QStringLiteral("1000")},
+                               passphrase)
+            .exitCode,
+        0);
+    QProcess serve;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("no node"));
+    environment.remove(QStringLiteral("L402_WALLET_HOME"));
+    serve.setProcessEnvironment(environment);
+    const auto stop = qScopeGuard([&serve] {
+        if (serve.state() != QProcess::NotRunning) {
+            serve.terminate();
+            serve.waitForFinished(15'000);
+        }
+    });
+    serve.start(QStringLiteral(L402_WALLET_EXECUTABLE),
+                base + QStringList{QStringLiteral("serve"), QStringLiteral("--listen"),
+                                   QStringLiteral("127.0.0.1:0")});
+    QByteArray log;
+    QRegularExpressionMatch port;
+    QVERIFY2(QTest::qWaitFor(
+                 [&] {
+                     log += serve.readAllStandardError();
+                     port = QRegularExpression(QStringLiteral("proxy listening on port (\\d+)"))
+                                .match(QString::fromUtf8(log));
+                     return port.hasMatch();
+                 },
+                 30'000),
+             log.constData());
+    QVERIFY(log.contains("No Lightning node is set up"));
+    QProcessEnvironment clean = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"}) {
+        clean.remove(QString::fromLatin1(name));
+    }
+    const QString gateway =
+        QStringLiteral("http://127.0.0.1:%1/gw/http/%2")
+            .arg(port.captured(1), world.api().url(QStringLiteral("/")).authority());
+    const QStringList credentials{QStringLiteral("-sS"), QStringLiteral("-i"), QStringLiteral("-H"),
+                                  QStringLiteral("L402-Wallet-Agent: bot:") + secret};
+    auto free = runProgramServingEvents(
+        QStringLiteral("curl"), credentials + QStringList{gateway + QStringLiteral("/")}, clean);
+    QVERIFY2(free.out.startsWith("HTTP/1.1 200"), free.out.constData());
+    auto paid = runProgramServingEvents(
+        QStringLiteral("curl"), credentials + QStringList{gateway + QStringLiteral("/v1/quote")},
+        clean);
+    QVERIFY2(paid.out.startsWith("HTTP/1.1 502"), paid.out.constData());
+    QVERIFY(paid.out.contains("L402-Wallet-Error: node_unavailable"));
+    QVERIFY(paid.out.contains("No Lightning node is connected yet"));
+    serve.terminate();
+    QVERIFY(serve.waitForFinished(15'000));
+    auto history = runWalletServingEvents(
+        base + QStringList{QStringLiteral("--json"), QStringLiteral("history")}, passphrase);
+    QCOMPARE(QJsonDocument::fromJson(history.out).array().size(), 0);
 }
 
 QTEST_GUILESS_MAIN(RunningWalletTest)
