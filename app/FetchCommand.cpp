@@ -4,6 +4,7 @@
 #include "app/Commands.h"
 #include "app/WalletSession.h"
 #include "core/payments/PaidFetcher.h"
+#include "core/payments/RefusalCodes.h"
 #include "core/util/Money.h"
 
 #include <QElapsedTimer>
@@ -126,23 +127,12 @@ Result<FetchOptions> parseFetch(const QStringList& arguments)
 
 int exitCodeFor(const QString& code)
 {
-    if (code == QLatin1String("over_max_cost") || code == QLatin1String("over_max_payment") ||
-        code == QLatin1String("budget_exceeded")) {
-        return kOverMaxCost;
-    }
-    if (code == QLatin1String("upstream_unreachable")) {
-        return kNetwork;
-    }
     if (code == QLatin1String("usage")) {
         return kExitUsage;
     }
-    if (code == QLatin1String("wallet_error") || code == QLatin1String("no_node") ||
-        code == QLatin1String("invalid_url") || code == QLatin1String("control_unavailable")) {
-        return kExitError;
-    }
-    // Every other refusal or failure of the payment: denied, timed out, blocked, invoice
-    // checks, node unavailable, failed, pending, token rejected.
-    return kPaymentFailed;
+    // lnget's mapping from the one table (payments/RefusalCodes): 2 over a cost or budget,
+    // 3 refused or failed, 4 network, 1 the wallet's own error.
+    return payments::fetchExitForRefusal(code);
 }
 
 void writeStdout(const QByteArray& bytes)

@@ -5,6 +5,7 @@
 #include "app/Commands.h"
 #include "app/WalletSession.h"
 #include "core/payments/PaidFetcher.h"
+#include "core/payments/RefusalCodes.h"
 #include "core/protocol/DecodeReport.h"
 #include "core/protocol/Macaroon.h"
 
@@ -196,6 +197,22 @@ private:
                                                   {QStringLiteral("message"), error.message}}}};
     }
 
+    // A refused or failed fetch, with what it means for the agent from the one table of codes
+    // (payments/RefusalCodes): the kind (over_limit, refused, failed, network, wallet,
+    // request) and the status the proxy would answer.
+    static QJsonObject refusalObject(const Error& error)
+    {
+        const auto entry = payments::findRefusalCode(error.code);
+        return QJsonObject{
+            {QStringLiteral("error"),
+             QJsonObject{
+                 {QStringLiteral("code"), error.code},
+                 {QStringLiteral("message"), error.message},
+                 {QStringLiteral("kind"),
+                  payments::refusalKindName(entry ? entry->kind : payments::RefusalKind::Refused)},
+                 {QStringLiteral("http_status"), payments::httpStatusForRefusal(error.code)}}}};
+    }
+
     void fetch(const QJsonValue& id, const QJsonObject& arguments)
     {
         payments::FetchRequest request;
@@ -216,7 +233,7 @@ private:
         }
         m_fetcher.fetch(request, [id](Result<payments::FetchResponse> result) {
             if (!result) {
-                reply(id, toolResult(errorObject(result.error()), true));
+                reply(id, toolResult(refusalObject(result.error()), true));
                 return;
             }
             const payments::FetchResponse& response = result.value();

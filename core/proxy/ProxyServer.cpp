@@ -1,6 +1,7 @@
 #include "core/proxy/ProxyServer.h"
 
 #include "core/crypto/Digest.h"
+#include "core/payments/RefusalCodes.h"
 #include "core/policy/Agents.h"
 #include "core/proxy/RequestParser.h"
 #include "core/util/Logging.h"
@@ -224,27 +225,9 @@ bool isWalletHeader(QByteArrayView name)
 
 int statusFor(const QString& code)
 {
-    static const QHash<QString, int> statuses = {
-        {QStringLiteral("proxy_auth_required"), 407},
-        {QStringLiteral("agent_auth_required"), 401},
-        {QStringLiteral("forbidden_origin"), 403},
-        {QStringLiteral("host_not_allowed"), 403},
-        {QStringLiteral("body_too_large_to_replay"), 413},
-        {QStringLiteral("bad_request"), 400},
-        {QStringLiteral("not_found"), 404},
-        {QStringLiteral("headers_too_large"), 431},
-        {QStringLiteral("node_unavailable"), 502},
-        {QStringLiteral("payment_failed"), 502},
-        {QStringLiteral("upstream_unreachable"), 502},
-        {QStringLiteral("token_rejected"), 502},
-        {QStringLiteral("wallet_error"), 502},
-        {QStringLiteral("payment_pending"), 504},
-        {QStringLiteral("too_many_connections"), 503},
-        {QStringLiteral("request_timeout"), 408},
-        {QStringLiteral("unsupported_version"), 505},
-    };
-    // Everything else is a refusal to pay: the payment is still required.
-    return statuses.value(code, 402);
+    // One table for the proxy, fetch and MCP (payments/RefusalCodes); anything not in it is a
+    // refusal to pay: the payment is still required.
+    return payments::httpStatusForRefusal(code);
 }
 
 QByteArray reasonPhrase(int status)
