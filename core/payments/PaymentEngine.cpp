@@ -62,7 +62,12 @@ PaymentEngine::PaymentEngine(store::WalletStore& store, node::LightningNode& nod
     , m_settings(settings)
     , m_budgets(store.database(), clock, std::move(zone))
     , m_tokens(store.database(), clock)
+    , m_spendingSwitch(store.database(), clock)
 {
+    if (auto loaded = m_spendingSwitch.reload(); !loaded) {
+        log::warning(loaded.error().message); // fails closed: payments are refused
+    }
+    m_spendingSwitch.setChangeListener([this] { Q_EMIT spendingSwitchChanged(); });
     m_reconcileTimer.setInterval(m_settings.reconcileInterval);
     connect(&m_reconcileTimer, &QTimer::timeout, this, &PaymentEngine::reconcileNow);
 }
@@ -226,6 +231,13 @@ void PaymentEngine::tokensChanged(const QString& origin)
     m_originTokens.remove(origin);
     if (m_tokenListener) {
         m_tokenListener(origin);
+    }
+}
+
+void PaymentEngine::spendingSwitchChangedElsewhere()
+{
+    if (auto loaded = m_spendingSwitch.reload(); !loaded) {
+        log::warning(loaded.error().message);
     }
 }
 
@@ -464,6 +476,10 @@ void PaymentEngine::decide(const std::shared_ptr<Flight>& flight,
                            const std::shared_ptr<Offer>& offer)
 {
     const RequestContext& context = flight->context;
+    if (auto paused = m_spendingSwitch.refusalFor(context.agent)) { // the kill switch first
+        refuse(flight, *paused, offer->amountMsat, QStringLiteral("refused"));
+        return;
+    }
     if (context.maxCostMsat && offer->amountMsat > *context.maxCostMsat) {
         refuse(flight,
                Error{QLatin1String(engine_error::kOverMaxCost),
@@ -571,6 +587,10 @@ void PaymentEngine::askUser(const std::shared_ptr<Flight>& flight,
 void PaymentEngine::pay(const std::shared_ptr<Flight>& flight, const std::shared_ptr<Offer>& offer)
 {
     const RequestContext& context = flight->context;
+    if (auto paused = m_spendingSwitch.refusalFor(context.agent)) { // paused while asking
+        refuse(flight, *paused, offer->amountMsat, QStringLiteral("refused"));
+        return;
+    }
     auto reservation =
         m_budgets.reserve(context.origin, context.agent, offer->amountMsat, offer->feeLimitMsat);
     if (!reservation) {

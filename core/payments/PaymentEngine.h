@@ -5,6 +5,7 @@
 #include "core/policy/ApprovalBroker.h"
 #include "core/policy/Budget.h"
 #include "core/policy/Origin.h"
+#include "core/policy/SpendingSwitch.h"
 #include "core/store/WalletStore.h"
 #include "core/util/Clock.h"
 #include "core/util/Result.h"
@@ -133,6 +134,13 @@ public:
     // socket, the window): drop the in-memory copies of these origins' tokens.
     void tokensChangedElsewhere(const QStringList& origins);
 
+    // The kill switch (pause, resume, agent pause): checked before a payment is asked for or
+    // made. Writes through it take effect at once; spendingSwitchChanged() follows each.
+    policy::SpendingSwitch& spendingSwitch() { return m_spendingSwitch; }
+    // Someone wrote the switch through another object (a CLI data command run by the running
+    // wallet): read it again.
+    void spendingSwitchChangedElsewhere();
+
     policy::BudgetBook& budgets() { return m_budgets; }
     TokenStore& tokens() { return m_tokens; }
     const EngineSettings& settings() const { return m_settings; }
@@ -142,6 +150,7 @@ Q_SIGNALS:
     void ready();
     void decisionRecorded(const l402::payments::DecisionEvent& event);
     void paymentChanged(qint64 paymentId);
+    void spendingSwitchChanged();
 
 private:
     struct Flight;
@@ -181,6 +190,7 @@ private:
     EngineSettings m_settings;
     policy::BudgetBook m_budgets;
     TokenStore m_tokens;
+    policy::SpendingSwitch m_spendingSwitch;
 
     bool m_ready = false;
     bool m_reconciling = false;
