@@ -6,6 +6,7 @@
 #include "core/payments/TokenStore.h"
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
+#include "core/policy/SpendingSwitch.h"
 #include "core/protocol/Macaroon.h"
 #include "core/proxy/AgentSetup.h"
 #include "core/proxy/LocalCa.h"
@@ -17,6 +18,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace l402::app {
@@ -372,16 +374,112 @@ QString envSnippet(const QString& name, const QString& secret, const QString& da
     return proxy::agentEnvSnippet(name, secret, agentProxyPort(), dataDir);
 }
 
+// `agent pause NAME` / `agent resume NAME`: that agent's payments are refused with
+// agent_paused until resumed (free requests and its tokens keep working).
+int runAgentPause(const GlobalOptions& options, const QString& name, bool pause)
+{
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        auto agents = policy::AgentBook(wallet.database(), SystemClock::instance()).list();
+        if (!agents) {
+            finish(reportError(options, agents.error()));
+            return;
+        }
+        const bool known = std::any_of(agents->cbegin(), agents->cend(),
+                                       [&](const policy::Agent& a) { return a.name == name; });
+        policy::SpendingSwitch spending(wallet.database(), SystemClock::instance());
+        if (pause && !known) {
+            finish(reportError(options,
+                               Error{QStringLiteral("not_found"),
+                                     QStringLiteral("There is no agent named %1.").arg(name)}));
+            return;
+        }
+        auto changed = pause ? spending.pauseAgent(name) : spending.resumeAgent(name);
+        if (!changed) {
+            finish(reportError(options, changed.error()));
+            return;
+        }
+        if (options.json) {
+            printJson(QJsonObject{{QStringLiteral("agent"), name},
+                                  {QStringLiteral("paused"), pause},
+                                  {QStringLiteral("changed"), changed.value()}});
+        } else if (pause) {
+            printLine(changed.value()
+                          ? QStringLiteral("Spending by agent %1 is paused: its paid requests "
+                                           "are refused with agent_paused; resume with "
+                                           "'l402-wallet agent resume %1'.")
+                                .arg(name)
+                          : QStringLiteral("Spending by agent %1 was already paused.").arg(name));
+        } else {
+            printLine(changed.value() ? QStringLiteral("Agent %1 may spend again.").arg(name)
+                                      : QStringLiteral("Agent %1 was not paused.").arg(name));
+        }
+        finish(kExitOk);
+    });
+}
+
+// `pause` / `resume`: the kill switch for every payment. Pausing needs no proof; resuming is
+// the owner's (gated by the caller; see WalletSession).
+int runPause(const GlobalOptions& options, bool pause)
+{
+    if (!options.arguments.isEmpty()) {
+        return reportError(
+            options,
+            usage(QStringLiteral("%1 takes no arguments.")
+                      .arg(pause ? QStringLiteral("pause") : QStringLiteral("resume"))),
+            kExitUsage);
+    }
+    return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
+        policy::SpendingSwitch spending(wallet.database(), SystemClock::instance());
+        auto changed = pause ? spending.pauseAll() : spending.resumeAll();
+        if (!changed) {
+            finish(reportError(options, changed.error()));
+            return;
+        }
+        const policy::SpendingState& state = spending.state();
+        if (options.json) {
+            printJson(QJsonObject{
+                {QStringLiteral("paused"), state.walletPaused},
+                {QStringLiteral("changed"), changed.value()},
+                {QStringLiteral("paused_at"),
+                 state.walletPaused ? QJsonValue(qint64(state.walletPausedAt)) : QJsonValue()},
+                {QStringLiteral("paused_agents"),
+                 QJsonArray::fromStringList(state.pausedAgents.keys())}});
+        } else if (pause) {
+            printLine(changed.value()
+                          ? QStringLiteral("All spending is paused: paid requests are refused "
+                                           "with wallet_paused; free requests and tokens already "
+                                           "bought still work. Resume with 'l402-wallet resume'.")
+                          : QStringLiteral("Spending was already paused (since %1).")
+                                .arg(localTime(state.walletPausedAt)));
+        } else {
+            printLine(changed.value() ? QStringLiteral("Spending resumed.")
+                                      : QStringLiteral("Spending was not paused."));
+            if (!state.pausedAgents.isEmpty()) {
+                printLine(QStringLiteral("Still paused agents: %1.")
+                              .arg(state.pausedAgents.keys().join(QStringLiteral(", "))));
+            }
+        }
+        finish(kExitOk);
+    });
+}
+
 int runAgent(const GlobalOptions& options)
 {
     const QStringList& args = options.arguments;
     const QString action = args.value(0);
     if (!((action == QLatin1String("add") && args.size() == 2) ||
           (action == QLatin1String("remove") && args.size() == 2) ||
+          (action == QLatin1String("pause") && args.size() == 2) ||
+          (action == QLatin1String("resume") && args.size() == 2) ||
           (action == QLatin1String("list") && args.size() == 1))) {
-        return reportError(options,
-                           usage(QStringLiteral("agent takes add NAME, list or remove NAME.")),
-                           kExitUsage);
+        return reportError(
+            options,
+            usage(QStringLiteral(
+                "agent takes add NAME, list, remove NAME, pause NAME or resume NAME.")),
+            kExitUsage);
+    }
+    if (action == QLatin1String("pause") || action == QLatin1String("resume")) {
+        return runAgentPause(options, args.at(1), action == QLatin1String("pause"));
     }
     return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
         policy::AgentBook agents(wallet.database(), SystemClock::instance());
@@ -442,6 +540,8 @@ int runAgent(const GlobalOptions& options)
             finish(reportError(options, list.error()));
             return;
         }
+        policy::SpendingSwitch spending(wallet.database(), SystemClock::instance());
+        (void)spending.reload(); // unreadable: listed as not paused; payments still fail closed
         // Spend per agent, all time, from the ledger.
         QHash<QString, int64_t> spent;
         if (auto statement = wallet.database().prepare(
@@ -457,11 +557,14 @@ int runAgent(const GlobalOptions& options)
                 out.append(
                     QJsonObject{{QStringLiteral("name"), agent.name},
                                 {QStringLiteral("created_at"), qint64(agent.createdAt)},
-                                {QStringLiteral("spent_msat"), qint64(spent.value(agent.name))}});
+                                {QStringLiteral("spent_msat"), qint64(spent.value(agent.name))},
+                                {QStringLiteral("paused"), spending.agentPaused(agent.name)}});
             } else {
-                printLine(
-                    QStringLiteral("%1  added %2  spent %3")
-                        .arg(agent.name, localTime(agent.createdAt), sat(spent.value(agent.name))));
+                printLine(QStringLiteral("%1  added %2  spent %3%4")
+                              .arg(agent.name, localTime(agent.createdAt),
+                                   sat(spent.value(agent.name)),
+                                   spending.agentPaused(agent.name) ? QStringLiteral("  (paused)")
+                                                                    : QString()));
             }
         }
         if (options.json) {
@@ -650,6 +753,9 @@ int runDataCommand(const GlobalOptions& options)
     }
     if (options.command == QLatin1String("agent")) {
         return runAgent(options);
+    }
+    if (options.command == QLatin1String("pause") || options.command == QLatin1String("resume")) {
+        return runPause(options, options.command == QLatin1String("pause"));
     }
     if (options.command == QLatin1String("env")) {
         return runEnv(options);

@@ -162,6 +162,12 @@ void WalletHost::openControlSocket()
 
 void WalletHost::dataChangedElsewhere(const QString& command, const QJsonArray& arguments)
 {
+    const QString action = arguments.at(0).toString();
+    if (command == QLatin1String("pause") || command == QLatin1String("resume") ||
+        (command == QLatin1String("agent") &&
+         (action == QLatin1String("pause") || action == QLatin1String("resume")))) {
+        m_runtime->engine->spendingSwitchChangedElsewhere(); // the kill switch, at once
+    }
     if (command == QLatin1String("agent") && arguments.at(0).toString() != QLatin1String("list")) {
         reloadAgents();
     } else if (command == QLatin1String("tokens") &&

@@ -95,6 +95,9 @@ private Q_SLOTS:
     void tokensArePerService();
     void mppChargeIsPaidAndNeverCached();
     void failedPaymentReleasesTheReservation();
+    void pauseSurvivesARestartAndResumeEndsIt();
+    void pausedAgentIsRefusedOthersPay();
+    void pauseWhileAskingStopsTheApprovedPayment();
 };
 
 void PaymentEngineTest::paysThenReusesTheToken()
@@ -805,6 +808,113 @@ void PaymentEngineTest::failedPaymentReleasesTheReservation()
     QVERIFY(verdict.ok());
     QCOMPARE(verdict->usage.dayMsat, 0);
     expectUsageMatchesLedger(h);
+}
+
+// The kill switch: no payment while paused, a token already bought still works, the pause
+// outlives a restart, and a resume written by another object (the CLI) takes effect when the
+// engine is told.
+void PaymentEngineTest::pauseSurvivesARestartAndResumeEndsIt()
+{
+    EngineHarness h;
+    QVERIFY(h.start());
+    h.allowEverything();
+    QVERIFY(h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("alice")).ok());
+    QCOMPARE(h.lnd().totalSendCalls(), 1);
+
+    QSignalSpy changed(&h.engine(), &payments::PaymentEngine::spendingSwitchChanged);
+    auto paused = h.engine().spendingSwitch().pauseAll();
+    QVERIFY(paused.ok() && paused.value());
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(!h.engine().spendingSwitch().pauseAll().value()); // already paused: no change
+
+    auto refused = h.fetch(QStringLiteral("/v1/joke"), QStringLiteral("alice"));
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("wallet_paused"));
+    QVERIFY(refused.error().message.contains(QStringLiteral("resume")));
+    QCOMPARE(h.lnd().totalSendCalls(), 1);
+    QCOMPARE(scalar(h.store(), "SELECT count(*) FROM events WHERE kind = 'refused' AND "
+                               "code = 'wallet_paused'"),
+             1);
+    // The token bought before the pause still works: it pays nothing.
+    auto cached = h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("alice"));
+    QVERIFY(cached.ok());
+    QCOMPARE(cached->status, 200);
+    QVERIFY(cached->usedToken);
+    QCOMPARE(h.lnd().totalSendCalls(), 1);
+
+    h.stopWallet();
+    QVERIFY(h.openStore());
+    QVERIFY(h.startEngine());
+    QVERIFY(h.engine().spendingSwitch().walletPaused());
+    auto afterRestart = h.fetch(QStringLiteral("/v1/joke"));
+    QVERIFY(!afterRestart.ok());
+    QCOMPARE(afterRestart.error().code, QStringLiteral("wallet_paused"));
+    QCOMPARE(h.lnd().totalSendCalls(), 1);
+
+    // `l402-wallet resume` through the running wallet writes with its own switch.
+    policy::SpendingSwitch cli(h.store().database(), SystemClock::instance());
+    QVERIFY(cli.resumeAll().value());
+    QCOMPARE(h.fetch(QStringLiteral("/v1/joke")).error().code, QStringLiteral("wallet_paused"));
+    QSignalSpy reloaded(&h.engine(), &payments::PaymentEngine::spendingSwitchChanged);
+    h.engine().spendingSwitchChangedElsewhere();
+    QCOMPARE(reloaded.size(), 1);
+    auto paid = h.fetch(QStringLiteral("/v1/joke"));
+    QVERIFY2(paid.ok(), qPrintable(paid ? QString() : paid.error().message));
+    QVERIFY(paid->payment.has_value());
+    QCOMPARE(h.lnd().totalSendCalls(), 2);
+}
+
+void PaymentEngineTest::pausedAgentIsRefusedOthersPay()
+{
+    EngineHarness h;
+    QVERIFY(h.start());
+    h.allowEverything();
+    QVERIFY(h.engine().spendingSwitch().pauseAgent(QStringLiteral("mallory")).value());
+
+    auto refused = h.fetch(QStringLiteral("/v1/joke"), QStringLiteral("mallory"));
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("agent_paused"));
+    QVERIFY(refused.error().message.contains(QStringLiteral("mallory")));
+    QCOMPARE(h.lnd().totalSendCalls(), 0);
+
+    auto other = h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("alice"));
+    QVERIFY(other.ok());
+    QVERIFY(other->payment.has_value());
+    QCOMPARE(h.lnd().totalSendCalls(), 1);
+    // The wallet's own fetch (no agent) is not an agent's.
+    QVERIFY(h.fetch(QStringLiteral("/v1/weather")).ok());
+    QCOMPARE(h.lnd().totalSendCalls(), 2);
+
+    // Still paused after a restart; resumed, mallory pays.
+    h.stopWallet();
+    QVERIFY(h.openStore());
+    QVERIFY(h.startEngine());
+    QCOMPARE(h.fetch(QStringLiteral("/v1/joke"), QStringLiteral("mallory")).error().code,
+             QStringLiteral("agent_paused"));
+    QVERIFY(h.engine().spendingSwitch().resumeAgent(QStringLiteral("mallory")).value());
+    QVERIFY(!h.engine().spendingSwitch().resumeAgent(QStringLiteral("mallory")).value());
+    QVERIFY(h.fetch(QStringLiteral("/v1/joke"), QStringLiteral("mallory")).ok());
+    QCOMPARE(h.lnd().totalSendCalls(), 3);
+    QCOMPARE(scalar(h.store(), "SELECT count(*) FROM events WHERE code = 'agent_paused'"), 2);
+}
+
+// "Stops every payment at once": an approval answered after the pause pays nothing.
+void PaymentEngineTest::pauseWhileAskingStopsTheApprovedPayment()
+{
+    EngineHarness h;
+    QVERIFY(h.start());
+    h.broker().setAnswerable(true);
+    h.broker().setTimeout(std::chrono::milliseconds(10'000));
+    QObject::connect(&h.broker(), &policy::ApprovalBroker::requested, &h.broker(),
+                     [&h](const policy::ApprovalRequest& request) {
+                         QVERIFY(h.engine().spendingSwitch().pauseAll().value());
+                         QVERIFY(h.broker().answer(request.id, true, policy::Remember::Once));
+                     });
+    auto result = h.fetch(QStringLiteral("/v1/quote")); // no rule: the default asks
+    QVERIFY(!result.ok());
+    QCOMPARE(result.error().code, QStringLiteral("wallet_paused"));
+    QCOMPARE(h.lnd().totalSendCalls(), 0);
+    QCOMPARE(h.paymentCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(PaymentEngineTest)
