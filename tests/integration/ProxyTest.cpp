@@ -105,6 +105,7 @@ private Q_SLOTS:
     void aRejectedTokenIsNotSentAgain();
     void largeBodiesStreamAndAreNotReplayed();
     void redirectsArePassedBackNotFollowed();
+    void pausedWalletRefusesPaymentsNotFreeRequestsOrTokens();
 
 private:
     QString tlsApiUrl(const QString& path) const
@@ -840,6 +841,57 @@ void ProxyTest::redirectsArePassedBackNotFollowed()
         "Location: " + origin.url(QStringLiteral("/new")).toString().toLatin1();
     QVERIFY(result.out.contains(location));
     QCOMPARE(origin.requestCount("GET", QStringLiteral("/new")), 0); // the client decides
+}
+
+// The kill switch through the real proxy: a paid request gets 402 wallet_paused (the contract's
+// JSON), a free one passes, a token bought before the pause still works, an agent pause names
+// the agent; nothing is paid while paused.
+void ProxyTest::pausedWalletRefusesPaymentsNotFreeRequestsOrTokens()
+{
+    auto curl = [this](const QString& path) {
+        return runProgramServingEvents(QStringLiteral("curl"),
+                                       {QStringLiteral("-sS"), QStringLiteral("-i"),
+                                        QStringLiteral("-x"), proxyUrl(), apiUrl(path)},
+                                       cleanEnvironment());
+    };
+    auto errorOf = [](const QByteArray& out) {
+        return QJsonDocument::fromJson(out.mid(out.indexOf("\r\n\r\n") + 4))
+            .object()[QLatin1String("error")]
+            .toObject();
+    };
+    QVERIFY(curl(QStringLiteral("/v1/quote")).out.startsWith("HTTP/1.1 200"));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+    QVERIFY(m_harness->engine().spendingSwitch().pauseAll().value());
+
+    const auto paid = curl(QStringLiteral("/v1/joke"));
+    QVERIFY2(paid.out.startsWith("HTTP/1.1 402"), paid.out.constData());
+    QVERIFY(paid.out.contains("L402-Wallet-Error: wallet_paused"));
+    const QJsonObject error = errorOf(paid.out);
+    QCOMPARE(error[QLatin1String("code")].toString(), QStringLiteral("wallet_paused"));
+    QVERIFY(error[QLatin1String("message")].toString().contains(QStringLiteral("paused")));
+
+    const auto free = curl(QStringLiteral("/"));
+    QVERIFY2(free.out.startsWith("HTTP/1.1 200"), free.out.constData());
+    QVERIFY(!free.out.contains("L402-Wallet-Error"));
+    const auto cached = curl(QStringLiteral("/v1/quote"));
+    QVERIFY2(cached.out.startsWith("HTTP/1.1 200"), cached.out.constData());
+    QVERIFY(cached.out.contains("Alan Kay"));
+    QVERIFY(!cached.out.contains("L402-Wallet-Payment"));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+
+    QVERIFY(m_harness->engine().spendingSwitch().resumeAll().value());
+    QVERIFY(m_harness->engine().spendingSwitch().pauseAgent(QStringLiteral("alice")).value());
+    const auto agentPaused = curl(QStringLiteral("/v1/joke"));
+    QVERIFY2(agentPaused.out.startsWith("HTTP/1.1 402"), agentPaused.out.constData());
+    QVERIFY(agentPaused.out.contains("L402-Wallet-Error: agent_paused"));
+    QVERIFY(errorOf(agentPaused.out)[QLatin1String("message")].toString().contains(
+        QStringLiteral("alice")));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+
+    QVERIFY(m_harness->engine().spendingSwitch().resumeAgent(QStringLiteral("alice")).value());
+    const auto resumed = curl(QStringLiteral("/v1/joke"));
+    QVERIFY2(resumed.out.startsWith("HTTP/1.1 200"), resumed.out.constData());
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 2);
 }
 
 QTEST_GUILESS_MAIN(ProxyTest)
