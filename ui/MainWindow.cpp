@@ -13,6 +13,7 @@
 #include "ui/Widgets.h"
 
 #include <QClipboard>
+#include <QDateTime>
 #include <QFile>
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -116,6 +117,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
         "#walletProblem { background: #b3261e; color: #ffffff; font-weight: 600; }"));
     m_walletProblem->hide();
     outer->addWidget(m_walletProblem);
+    outer->addWidget(buildPausedBanner());
 
     auto* body = new QHBoxLayout();
     body->setContentsMargins(0, 0, 0, 0);
@@ -168,7 +170,33 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
                     }
                 });
             });
-    body->addWidget(m_navigation);
+    // The kill switch sits under the navigation, on every page.
+    auto* column = new QWidget(central);
+    column->setObjectName(QStringLiteral("navigationColumn"));
+    column->setFixedWidth(190);
+    column->setAutoFillBackground(true);
+    column->setBackgroundRole(QPalette::AlternateBase);
+    auto* columnLayout = new QVBoxLayout(column);
+    columnLayout->setContentsMargins(0, 0, 0, 8);
+    columnLayout->setSpacing(4);
+    columnLayout->addWidget(m_navigation, 1);
+    m_pauseButton = new QPushButton(tr("Pause all spending"), column);
+    m_pauseButton->setObjectName(QStringLiteral("pauseSpending"));
+    m_pauseButton->setToolTip(tr("Stop every payment at once; free requests and tokens already "
+                                 "bought keep working."));
+    m_pauseButton->setEnabled(false); // until the wallet is open
+    connect(m_pauseButton, &QPushButton::clicked, this, [this] {
+        if (m_spendingPaused) {
+            resumeAllSpending();
+        } else {
+            pauseAllSpending();
+        }
+    });
+    auto* buttonRow = new QHBoxLayout();
+    buttonRow->setContentsMargins(8, 0, 8, 0);
+    buttonRow->addWidget(m_pauseButton);
+    columnLayout->addLayout(buttonRow);
+    body->addWidget(column);
     body->addWidget(m_pages, 1);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages,
             &QStackedWidget::setCurrentIndex);
@@ -263,6 +291,84 @@ QWidget* MainWindow::buildDemoBanner()
     return banner;
 }
 
+QWidget* MainWindow::buildPausedBanner()
+{
+    m_pausedBanner = new QWidget(this);
+    m_pausedBanner->setObjectName(QStringLiteral("pausedBanner"));
+    // Red like a stop sign: nothing is paid until the owner resumes.
+    m_pausedBanner->setStyleSheet(QStringLiteral(
+        "#pausedBanner { background: #b3261e; } #pausedBanner QLabel { color: #ffffff; }"));
+    m_pausedBanner->setAttribute(Qt::WA_StyledBackground);
+    auto* row = new QHBoxLayout(m_pausedBanner);
+    row->setContentsMargins(10, 6, 10, 6);
+    m_pausedText = new QLabel(m_pausedBanner);
+    m_pausedText->setObjectName(QStringLiteral("pausedText"));
+    m_pausedText->setWordWrap(true);
+    auto* resume = new QPushButton(tr("Resume spending"), m_pausedBanner);
+    resume->setObjectName(QStringLiteral("resumeSpending"));
+    connect(resume, &QPushButton::clicked, this, &MainWindow::resumeAllSpending);
+    row->addWidget(m_pausedText, 1);
+    row->addWidget(resume);
+    m_pausedBanner->hide();
+    return m_pausedBanner;
+}
+
+void MainWindow::pauseAllSpending()
+{
+    if (!m_service) {
+        return;
+    }
+    service::ask(
+        m_service.data(), this, [](service::WalletService& wallet) { return wallet.pauseAll(); },
+        [this](Result<service::SpendingView> result) {
+            if (!result) {
+                showProblem(tr("Spending could not be paused: %1").arg(result.error().message));
+                return;
+            }
+            showSpending(result.value());
+        });
+}
+
+void MainWindow::resumeAllSpending()
+{
+    if (!m_service) {
+        return;
+    }
+    service::ask(
+        m_service.data(), this, [](service::WalletService& wallet) { return wallet.resumeAll(); },
+        [this](Result<service::SpendingView> result) {
+            if (!result) {
+                showProblem(tr("Spending could not be resumed: %1").arg(result.error().message));
+                return;
+            }
+            showSpending(result.value());
+        });
+}
+
+void MainWindow::showSpending(const service::SpendingView& spending)
+{
+    const bool changed = spending.walletPaused != m_spendingPaused;
+    m_spendingPaused = spending.walletPaused;
+    m_pauseButton->setEnabled(m_service != nullptr);
+    m_pauseButton->setText(m_spendingPaused ? tr("Resume spending") : tr("Pause all spending"));
+    if (m_spendingPaused) {
+        m_pausedText->setText(
+            tr("<b>All spending is paused</b> since %1. Agents' paid requests are refused "
+               "(wallet_paused); free requests and tokens already bought still work.")
+                .arg(QDateTime::fromSecsSinceEpoch(spending.pausedAt)
+                         .toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
+    } else if (!spending.pausedAgents.isEmpty()) {
+        m_pausedText->setText(tr("Spending is paused for %1 (agent_paused).")
+                                  .arg(spending.pausedAgents.join(QStringLiteral(", "))));
+    }
+    m_pausedBanner->setVisible(m_spendingPaused || !spending.pausedAgents.isEmpty());
+    m_pausedBanner->findChild<QPushButton*>(QStringLiteral("resumeSpending"))
+        ->setVisible(m_spendingPaused);
+    if (changed) {
+        Q_EMIT spendingPausedChanged(m_spendingPaused);
+    }
+}
+
 void MainWindow::setDemoTryLine(const QString& line)
 {
     if (m_demoTryLine) {
@@ -282,6 +388,7 @@ void MainWindow::setService(service::WalletService* service)
     m_service = service;
     m_prompt->setService(service);
     if (!service) {
+        showSpending(service::SpendingView{}); // unknown while locked; nothing pays then
         m_prompt->clear();
         m_approvals->model()->replaceAll({});
         m_activity->setService(nullptr);
@@ -303,6 +410,11 @@ void MainWindow::setService(service::WalletService* service)
         m_prompt->resolved(id);
         Q_EMIT approvalsPending(m_prompt->queued());
     });
+    connect(service, &service::WalletService::spendingChanged, this,
+            [this](const service::SpendingView& spending) { showSpending(spending); });
+    service::ask(
+        service, this, [](service::WalletService& wallet) { return wallet.spending(); },
+        [this](service::SpendingView spending) { showSpending(spending); });
     m_activity->setService(service);
     m_approvals->setService(service);
     m_tokens->setService(service);

@@ -7,9 +7,12 @@ class QLabel;
 class QListWidget;
 class QStackedWidget;
 
+class QPushButton;
+
 namespace l402::service {
 class WalletService;
 struct Overview;
+struct SpendingView;
 } // namespace l402::service
 
 namespace l402::ui {
@@ -55,6 +58,14 @@ public:
     // nullptr: it was locked; the prompt and the approvals list are emptied.
     void setService(service::WalletService* service);
 
+    // The kill switch. Pausing stops every payment at once (free requests and bought tokens
+    // still work); in the window a click is owner proof, so resuming just resumes.
+    bool spendingPaused() const { return m_spendingPaused; }
+    void pauseAllSpending();
+    void resumeAllSpending();
+    QPushButton* pauseButton() const { return m_pauseButton; }
+    QWidget* pausedBanner() const { return m_pausedBanner; }
+
     ApprovalPrompt* approvalPrompt() const { return m_prompt; }
     ActivityPage* activityPage() const { return m_activity; }
     ApprovalsPage* approvalsPage() const { return m_approvals; }
@@ -69,9 +80,12 @@ Q_SIGNALS:
     void overviewChanged(const l402::service::Overview& overview);
     void approvalWaiting(const QString& summary);
     void approvalsPending(int count);
+    void spendingPausedChanged(bool paused);
 
 private:
     QWidget* buildDemoBanner();
+    QWidget* buildPausedBanner();
+    void showSpending(const service::SpendingView& spending);
 
     Options m_options;
     QLabel* m_walletProblem = nullptr;
@@ -87,6 +101,10 @@ private:
     NodePage* m_node = nullptr;
     SettingsPage* m_settings = nullptr;
     ApprovalPrompt* m_prompt = nullptr;
+    QWidget* m_pausedBanner = nullptr;
+    QLabel* m_pausedText = nullptr;
+    QPushButton* m_pauseButton = nullptr;
+    bool m_spendingPaused = false;
     QPointer<service::WalletService> m_service;
 };
 

@@ -6,7 +6,10 @@
 #include <QApplication>
 #include <QIcon>
 #include <QMenu>
+#include <QPainter>
 #include <QSystemTrayIcon>
+
+#include <algorithm>
 
 namespace l402::ui {
 namespace {
@@ -16,6 +19,33 @@ void bringToFront(QWidget* widget)
     widget->showNormal();
     widget->raise();
     widget->activateWindow();
+}
+
+// The tray icon with a red pause badge in its lower right corner, drawn over the usual icon so
+// it reads as "the same wallet, stopped" at tray sizes.
+QIcon pausedIcon(const QIcon& base)
+{
+    QIcon icon;
+    for (const int size : {16, 22, 32, 44, 64}) {
+        QPixmap pixmap = base.pixmap(size, size);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        const qreal badge = size * 0.62;
+        const QRectF circle(size - badge, size - badge, badge, badge);
+        painter.setPen(QPen(QColor(0xff, 0xff, 0xff), std::max(1.0, size / 22.0)));
+        painter.setBrush(QColor(0xb3, 0x26, 0x1e));
+        painter.drawEllipse(circle.adjusted(0.5, 0.5, -0.5, -0.5));
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(QColor(0xff, 0xff, 0xff));
+        const qreal barWidth = badge * 0.16;
+        const qreal barHeight = badge * 0.46;
+        const qreal top = circle.center().y() - barHeight / 2;
+        painter.drawRect(QRectF(circle.center().x() - barWidth * 1.4, top, barWidth, barHeight));
+        painter.drawRect(QRectF(circle.center().x() + barWidth * 0.4, top, barWidth, barHeight));
+        painter.end();
+        icon.addPixmap(pixmap);
+    }
+    return icon;
 }
 
 } // namespace
@@ -44,6 +74,16 @@ TrayIcon::TrayIcon(MainWindow* window, bool demo, QObject* parent)
         }
     });
     m_menu->addSeparator();
+    m_pauseAction = m_menu->addAction(tr("Pause all spending"));
+    m_pauseAction->setObjectName(QStringLiteral("trayPauseSpending"));
+    connect(m_pauseAction, &QAction::triggered, m_window, [this] {
+        if (m_paused) {
+            m_window->resumeAllSpending();
+        } else {
+            m_window->pauseAllSpending();
+        }
+    });
+    connect(m_window, &MainWindow::spendingPausedChanged, this, &TrayIcon::setSpendingPaused);
     connect(m_menu->addAction(tr("Open L402 Wallet")), &QAction::triggered, m_window,
             [this] { bringToFront(m_window); });
     connect(m_menu->addAction(tr("Activity")), &QAction::triggered, m_window, [this] {
@@ -55,6 +95,7 @@ TrayIcon::TrayIcon(MainWindow* window, bool demo, QObject* parent)
 
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
         m_icon = new QSystemTrayIcon(QIcon(QStringLiteral(":/icons/tray.svg")), this);
+        m_icon->setObjectName(QStringLiteral("trayIcon"));
         m_icon->setContextMenu(m_menu);
         connect(m_icon, &QSystemTrayIcon::activated, m_window,
                 [this](QSystemTrayIcon::ActivationReason reason) {
@@ -77,6 +118,12 @@ TrayIcon::~TrayIcon()
     delete m_menu;
 }
 
+void TrayIcon::setSpendingPaused(bool paused)
+{
+    m_paused = paused;
+    update();
+}
+
 bool TrayIcon::isVisible() const
 {
     return m_icon && m_icon->isVisible();
@@ -88,6 +135,9 @@ QString TrayIcon::toolTip() const
                       m_spentLine->text()};
     if (m_pending > 0) {
         lines << m_pendingLine->text();
+    }
+    if (m_paused) {
+        lines << tr("All spending is paused");
     }
     return lines.join(u'\n');
 }
@@ -129,7 +179,14 @@ void TrayIcon::update()
                                         : tr("%1 payments waiting for approval").arg(m_pending))
                       : tr("Nothing waiting for approval"));
     m_pendingLine->setEnabled(m_pending > 0);
+    m_pauseAction->setText(m_paused ? tr("Resume spending") : tr("Pause all spending"));
+    if (m_runningIcon.isNull()) {
+        m_runningIcon = QIcon(QStringLiteral(":/icons/tray.svg"));
+        m_pausedIcon = pausedIcon(m_runningIcon);
+    }
+    m_currentIcon = m_paused ? m_pausedIcon : m_runningIcon;
     if (m_icon) {
+        m_icon->setIcon(m_currentIcon);
         m_icon->setToolTip(toolTip());
     }
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QIcon>
 #include <QObject>
 
 class QAction;
@@ -27,6 +28,12 @@ public:
     void setProxyState(bool listening, quint16 port);
     void setSpentToday(const QString& amount);
     void setPendingApprovals(int count);
+    // The kill switch's state, from the window: the icon carries a red pause badge and the
+    // menu's action turns into "Resume spending".
+    void setSpendingPaused(bool paused);
+    bool showsPaused() const { return m_paused; }
+    QAction* pauseAction() const { return m_pauseAction; }
+    const QIcon& currentIcon() const { return m_currentIcon; }
     // A payment waits for an answer: a notification when the window is not in front.
     void notifyApproval(const QString& summary);
 
@@ -40,6 +47,11 @@ private:
     QAction* m_proxyLine = nullptr;
     QAction* m_spentLine = nullptr;
     QAction* m_pendingLine = nullptr;
+    QAction* m_pauseAction = nullptr;
+    QIcon m_currentIcon;
+    QIcon m_runningIcon;
+    QIcon m_pausedIcon;
+    bool m_paused = false;
     bool m_listening = false;
     quint16 m_port = 0;
     QString m_spent;

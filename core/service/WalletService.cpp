@@ -173,6 +173,11 @@ WalletService::WalletService(store::WalletStore& wallet, payments::PaymentEngine
         Q_EMIT activityChanged();
         Q_EMIT tokensChanged();
     });
+    qRegisterMetaType<SpendingView>();
+    connect(&engine, &payments::PaymentEngine::spendingSwitchChanged, this, [this] {
+        Q_EMIT spendingChanged(spending());
+        Q_EMIT activityChanged();
+    });
     connect(&broker, &policy::ApprovalBroker::requested, this,
             [this](const policy::ApprovalRequest& request) { Q_EMIT approvalRequested(request); });
     connect(&broker, &policy::ApprovalBroker::resolved, this,
@@ -183,6 +188,38 @@ WalletService::WalletService(store::WalletStore& wallet, payments::PaymentEngine
 }
 
 WalletService::~WalletService() = default;
+
+SpendingView WalletService::spending() const
+{
+    const policy::SpendingState& state = m_engine.spendingSwitch().state();
+    return SpendingView{state.walletPaused, state.walletPausedAt, state.pausedAgents.keys()};
+}
+
+Result<SpendingView> WalletService::pauseAll()
+{
+    if (auto changed = m_engine.spendingSwitch().pauseAll(); !changed) {
+        return Result<SpendingView>(changed.error());
+    }
+    return spending();
+}
+
+Result<SpendingView> WalletService::resumeAll()
+{
+    if (auto changed = m_engine.spendingSwitch().resumeAll(); !changed) {
+        return Result<SpendingView>(changed.error());
+    }
+    return spending();
+}
+
+Result<SpendingView> WalletService::setAgentPaused(const QString& name, bool paused)
+{
+    auto changed = paused ? m_engine.spendingSwitch().pauseAgent(name)
+                          : m_engine.spendingSwitch().resumeAgent(name);
+    if (!changed) {
+        return Result<SpendingView>(changed.error());
+    }
+    return spending();
+}
 
 void WalletService::setProxyPort(quint16 port)
 {

@@ -116,6 +116,15 @@ struct AgentView {
     int payments = 0;
 };
 
+// --- Kill switch ---
+
+struct SpendingView {
+    bool walletPaused = false;
+    qint64 pausedAt = 0; // seconds since the epoch, 0 when running
+    QStringList pausedAgents;
+    friend bool operator==(const SpendingView&, const SpendingView&) = default;
+};
+
 // --- Node ---
 
 struct NodeView {
@@ -194,6 +203,13 @@ public:
     Result<policy::NewAgent> addAgent(const QString& name);
     Result<bool> removeAgent(const QString& name);
 
+    // Kill switch (spendingChanged follows every change, also one made with the CLI). A click
+    // in the window is owner proof, so resumeAll() just resumes.
+    SpendingView spending() const;
+    Result<SpendingView> pauseAll();
+    Result<SpendingView> resumeAll();
+    Result<SpendingView> setAgentPaused(const QString& name, bool paused);
+
     // Node
     Result<NodeView> node();
     // Saved settings take effect on the next start (the window says so).
@@ -230,6 +246,7 @@ Q_SIGNALS:
     void caRegenerated();
     void approvalRequested(const l402::policy::ApprovalRequest& request);
     void approvalResolved(const QString& id, bool approved);
+    void spendingChanged(const l402::service::SpendingView& spending);
 
 private:
     Result<QStringList> distinctWith(const char* column, const char* extra);

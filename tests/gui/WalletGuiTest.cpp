@@ -22,6 +22,7 @@
 #include "ui/RuleEditor.h"
 #include "ui/TokensModel.h"
 #include "ui/TokensPage.h"
+#include "ui/TrayIcon.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -32,6 +33,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -87,6 +89,7 @@ private Q_SLOTS:
     void tokensShowTheirCaveats();
     void lockedWalletCanBeAnsweredAfterUnlock();
     void everyPageRendersToPng();
+    void trayPauseStopsPaymentsAndShowsIt();
 
 private:
     bool startWallet();
@@ -744,6 +747,74 @@ void WalletGuiTest::everyPageRendersToPng()
     m_window->approvalPrompt()->answer(false);
     finish(first);
     finish(second);
+}
+
+// The kill switch from the tray: every payment stops at once (the agent gets wallet_paused and
+// nobody is asked), the tray icon and the window show it, the window's Resume ends it; an
+// agent pause shows in the banner too.
+void WalletGuiTest::trayPauseStopsPaymentsAndShowsIt()
+{
+    ui::TrayIcon tray(m_window.get(), true);
+    const QImage runningIcon = tray.currentIcon().pixmap(22, 22).toImage();
+    QVERIFY(!tray.showsPaused());
+    QVERIFY(tray.menu()->actions().contains(tray.pauseAction()));
+    QCOMPARE(tray.pauseAction()->text(), QStringLiteral("Pause all spending"));
+    QVERIFY(!m_window->pausedBanner()->isVisible());
+
+    tray.pauseAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(tray.showsPaused(), 10'000);
+    QVERIFY(m_window->spendingPaused());
+    QVERIFY(m_window->pausedBanner()->isVisible());
+    QCOMPARE(tray.pauseAction()->text(), QStringLiteral("Resume spending"));
+    QCOMPARE(m_window->pauseButton()->text(), QStringLiteral("Resume spending"));
+    QVERIFY(tray.toolTip().contains(QStringLiteral("paused")));
+    QVERIFY(tray.currentIcon().pixmap(22, 22).toImage() != runningIcon);
+    QVERIFY(onWallet(m_service.data(), [](service::WalletService& wallet) {
+        return wallet.spending().walletPaused;
+    }));
+
+    // The rule for the demo API asks, but nobody is asked: the payment is refused first.
+    QProcess curl;
+    startAgentRequest(curl, QStringLiteral("/v1/weather"));
+    const QByteArray answer = finish(curl);
+    QVERIFY2(answer.startsWith("HTTP/1.1 402"), answer.constData());
+    QVERIFY(answer.contains("L402-Wallet-Error: wallet_paused"));
+    QVERIFY(!m_window->approvalPrompt()->isVisible());
+
+    const QString directory = screenshotDirectory();
+    for (const QSize size : {QSize(900, 600), QSize(1600, 1000)}) {
+        m_window->resize(size);
+        QCoreApplication::processEvents();
+        QVERIFY(m_window->grab().save(
+            directory + QStringLiteral("/paused-%1x%2.png").arg(size.width()).arg(size.height())));
+    }
+    QVERIFY(tray.currentIcon().pixmap(64, 64).save(directory + QStringLiteral("/tray-paused.png")));
+    m_window->resize(1280, 860);
+
+    // Resume from the window's banner: a click there is owner proof.
+    QTest::mouseClick(
+        m_window->pausedBanner()->findChild<QPushButton*>(QStringLiteral("resumeSpending")),
+        Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!tray.showsPaused(), 10'000);
+    QVERIFY(!m_window->pausedBanner()->isVisible());
+    QCOMPARE(tray.currentIcon().pixmap(22, 22).toImage(), runningIcon);
+    QVERIFY(!onWallet(m_service.data(), [](service::WalletService& wallet) {
+        return wallet.spending().walletPaused;
+    }));
+
+    // An agent pause (made elsewhere) shows in the banner, without the Resume button.
+    QVERIFY(onWallet(m_service.data(), [](service::WalletService& wallet) {
+        return wallet.setAgentPaused(QStringLiteral("demo"), true).ok();
+    }));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->pausedBanner()->isVisible(), 10'000);
+    QVERIFY(m_window->findChild<QLabel*>(QStringLiteral("pausedText"))
+                ->text()
+                .contains(QStringLiteral("demo")));
+    QVERIFY(!tray.showsPaused());
+    QVERIFY(onWallet(m_service.data(), [](service::WalletService& wallet) {
+        return wallet.setAgentPaused(QStringLiteral("demo"), false).ok();
+    }));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->pausedBanner()->isVisible(), 10'000);
 }
 
 QTEST_MAIN(WalletGuiTest)
