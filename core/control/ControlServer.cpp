@@ -1,12 +1,17 @@
 #include "core/control/ControlServer.h"
 
+#include "core/control/ControlCommands.h"
+
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QPointer>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <sys/socket.h>
@@ -92,7 +97,8 @@ QJsonValue credentialJson(const std::optional<payments::Credential>& credential)
     }
     QJsonObject out{{QStringLiteral("header_name"), QString::fromLatin1(credential->headerName)},
                     {QStringLiteral("header_value"), QString::fromLatin1(credential->headerValue)},
-                    {QStringLiteral("token_id"), qint64(credential->tokenId)}};
+                    {QStringLiteral("token_id"), qint64(credential->tokenId)},
+                    {QStringLiteral("bought_by"), credential->boughtBy}};
     if (credential->payment) {
         out.insert(
             QStringLiteral("payment"),
@@ -115,6 +121,7 @@ std::optional<payments::Credential> credentialFrom(const QJsonValue& value)
     credential.headerName = in.value(QLatin1String("header_name")).toString().toLatin1();
     credential.headerValue = in.value(QLatin1String("header_value")).toString().toLatin1();
     credential.tokenId = in.value(QLatin1String("token_id")).toInteger();
+    credential.boughtBy = in.value(QLatin1String("bought_by")).toString();
     if (in.value(QLatin1String("payment")).isObject()) {
         const QJsonObject payment = in.value(QLatin1String("payment")).toObject();
         credential.payment = payments::PaymentSummary{
@@ -127,15 +134,61 @@ std::optional<payments::Credential> credentialFrom(const QJsonValue& value)
     return credential;
 }
 
-bool sameUser(QLocalSocket* socket)
+std::optional<ucred> peerOf(QLocalSocket* socket)
 {
     ucred credentials{};
     socklen_t length = sizeof credentials;
     if (::getsockopt(static_cast<int>(socket->socketDescriptor()), SOL_SOCKET, SO_PEERCRED,
                      &credentials, &length) != 0) {
-        return false;
+        return std::nullopt;
     }
-    return credentials.uid == ::getuid();
+    return credentials;
+}
+
+QJsonObject ownerRequired(const QString& operation, const QStringList& kinds)
+{
+    QJsonObject out = failure(
+        QLatin1String(policy::owner_error::kConfirmationRequired),
+        QStringLiteral("'%1' is an owner command: confirm it in the wallet window, or run it "
+                       "from a terminal and type the wallet passphrase%2 when asked.")
+            .arg(operation, kinds.contains(QLatin1String("pin")) ? QStringLiteral(" or owner PIN")
+                                                                 : QString()));
+    QJsonObject error = out.value(QLatin1String("error")).toObject();
+    error.insert(QStringLiteral("proof_kinds"), QJsonArray::fromStringList(kinds));
+    error.insert(QStringLiteral("operation"), operation);
+    out.insert(QStringLiteral("error"), error);
+    return out;
+}
+
+// The words of a request as a person would have typed them, for the owner's confirmation.
+QString commandText(const QJsonObject& request)
+{
+    const QString command = request.value(QLatin1String("cmd")).toString();
+    if (command != QLatin1String("run")) {
+        QString text = command;
+        if (request.contains(QLatin1String("id"))) {
+            text += u' ' + request.value(QLatin1String("id")).toString();
+        }
+        if (!request.value(QLatin1String("remember")).toString().isEmpty()) {
+            text += QStringLiteral(" --remember ") +
+                    request.value(QLatin1String("remember")).toString();
+        }
+        return text;
+    }
+    QStringList words{request.value(QLatin1String("command")).toString()};
+    for (const QJsonValue& argument : request.value(QLatin1String("arguments")).toArray()) {
+        words.append(argument.toString());
+    }
+    return words.join(u' ');
+}
+
+QStringList wordsOf(const QJsonArray& arguments)
+{
+    QStringList words;
+    for (const QJsonValue& argument : arguments) {
+        words.append(argument.toString());
+    }
+    return words;
 }
 
 } // namespace
@@ -172,18 +225,47 @@ Status ControlServer::listen(const QString& dataDir)
     return success();
 }
 
+QStringList controlCommandNames()
+{
+    return {QStringLiteral("status"), QStringLiteral("approvals"),    QStringLiteral("approve"),
+            QStringLiteral("deny"),   QStringLiteral("run"),          QStringLiteral("credential"),
+            QStringLiteral("pay"),    QStringLiteral("set-owner-pin")};
+}
+
+CallerProcess callerProcess(qint64 pid)
+{
+    CallerProcess caller;
+    caller.pid = pid;
+    const QString base = QStringLiteral("/proc/%1").arg(pid);
+    caller.executable = QFileInfo(base + QStringLiteral("/exe")).symLinkTarget();
+    QFile cmdline(base + QStringLiteral("/cmdline"));
+    if (cmdline.open(QIODevice::ReadOnly)) {
+        QByteArray raw = cmdline.read(4096);
+        while (raw.endsWith('\0')) {
+            raw.chop(1);
+        }
+        raw.replace('\0', ' ');
+        caller.commandLine = QString::fromLocal8Bit(raw);
+    }
+    return caller;
+}
+
 void ControlServer::serve(QLocalSocket* socket)
 {
     connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
-    if (!sameUser(socket)) {
+    const auto peer = peerOf(socket);
+    if (!peer || peer->uid != ::getuid()) {
         socket->abort();
         return;
     }
-    connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
+    // Read when the connection opens: the process that asks is the one shown to the owner.
+    CallerProcess caller = callerProcess(peer->pid);
+    caller.uid = peer->uid;
+    connect(socket, &QLocalSocket::readyRead, this, [this, socket, caller] {
         while (socket->canReadLine()) {
             const QByteArray line = socket->readLine(kMaxRequestBytes);
             QPointer<QLocalSocket> target(socket);
-            const auto reply = [target](const QJsonObject& answer) {
+            const Reply reply = [target](const QJsonObject& answer) {
                 if (target) {
                     target->write(QJsonDocument(answer).toJson(QJsonDocument::Compact) + '\n');
                 }
@@ -194,8 +276,8 @@ void ControlServer::serve(QLocalSocket* socket)
                 reply(failure(QStringLiteral("bad_request"),
                               QStringLiteral("The control socket takes one JSON object per "
                                              "line.")));
-            } else if (auto answered = answer(document.object(), reply)) {
-                reply(*answered);
+            } else {
+                handle(document.object(), caller, reply);
             }
         }
         if (socket->bytesAvailable() > kMaxRequestBytes) {
@@ -204,15 +286,168 @@ void ControlServer::serve(QLocalSocket* socket)
     });
 }
 
-std::optional<QJsonObject>
-ControlServer::answer(const QJsonObject& request,
-                      const std::function<void(const QJsonObject&)>& reply)
+void ControlServer::handle(const QJsonObject& request, const CallerProcess& caller,
+                           const Reply& reply)
+{
+    const QString command = request.value(QLatin1String("cmd")).toString();
+    if (!controlCommandNames().contains(command)) {
+        reply(failure(QStringLiteral("usage"),
+                      QStringLiteral("Unknown control command '%1'.").arg(command)));
+        return;
+    }
+    const QString operation =
+        command == QLatin1String("run")
+            ? operationName(request.value(QLatin1String("command")).toString(),
+                            request.value(QLatin1String("arguments")).toArray())
+            : command;
+    switch (accessOf(operation)) {
+    case Access::Read:
+    case Access::Brake:
+        if (auto answered = answer(request, QString(), reply)) {
+            reply(*answered);
+        }
+        return;
+    case Access::Agent: {
+        const QByteArray credential =
+            request.value(QLatin1String("agent_credential")).toString().toUtf8();
+        const auto agent = m_verifyAgent && !credential.isEmpty() ? m_verifyAgent(credential)
+                                                                  : std::optional<QString>();
+        if (!agent) {
+            reply(failure(credential.isEmpty() ? QStringLiteral("agent_credential_required")
+                                               : QStringLiteral("agent_unknown"),
+                          credential.isEmpty()
+                              ? QStringLiteral("'%1' needs an agent credential (name:secret, as "
+                                               "'agent add' printed it).")
+                                    .arg(operation)
+                              : QStringLiteral("The agent credential is not valid (unknown "
+                                               "agent or wrong secret).")));
+            return;
+        }
+        if (auto answered = answer(request, *agent, reply)) {
+            reply(*answered);
+        }
+        return;
+    }
+    case Access::Owner:
+        checkOwner(request, caller, operation, reply, [this, request, reply] {
+            if (auto answered = answer(request, QString(), reply)) {
+                reply(*answered);
+            }
+        });
+        return;
+    }
+}
+
+void ControlServer::checkOwner(const QJsonObject& request, const CallerProcess& caller,
+                               const QString& operation, const Reply& reply,
+                               std::function<void()> allowed)
+{
+    if (m_trustSameUser) {
+        allowed();
+        return;
+    }
+    std::optional<policy::OwnerSecrets> secrets;
+    if (m_ownerProof) {
+        if (auto read = m_ownerProof->secrets()) {
+            secrets = std::move(read.value());
+        } else {
+            reply(errorJson(read.error()));
+            return;
+        }
+    }
+    const QStringList kinds = secrets ? policy::OwnerProof::kinds(*secrets) : QStringList();
+    const QJsonValue proof = request.value(QLatin1String("proof"));
+    if (proof.isObject()) {
+        if (!secrets || kinds.isEmpty()) {
+            reply(ownerRequired(operation, kinds));
+            return;
+        }
+        if (auto may = m_ownerProof->mayTry(*secrets); !may) {
+            reply(errorJson(may.error()));
+            return;
+        }
+        // Argon2id takes about half a second: off this thread, which serves payments.
+        const QByteArray secret =
+            proof.toObject().value(QLatin1String("secret")).toString().toUtf8();
+        QPointer<ControlServer> self(this);
+        QThreadPool::globalInstance()->start(
+            [self, secrets = *secrets, secret, reply, allowed = std::move(allowed)]() mutable {
+                const bool matched = policy::OwnerProof::matches(secrets, secret);
+                QMetaObject::invokeMethod(
+                    self.data(),
+                    [self, matched, reply, allowed = std::move(allowed)] {
+                        if (!self || !self->m_ownerProof) {
+                            return;
+                        }
+                        if (auto recorded = self->m_ownerProof->record(matched); !recorded) {
+                            reply(errorJson(recorded.error()));
+                            return;
+                        }
+                        if (!matched) {
+                            reply(failure(QLatin1String(policy::owner_error::kWrongProof),
+                                          QStringLiteral("The owner proof is wrong (not the wallet "
+                                                         "passphrase or owner PIN).")));
+                            return;
+                        }
+                        allowed();
+                    },
+                    Qt::QueuedConnection);
+            });
+        return;
+    }
+    if (m_confirmOwner) {
+        OwnerRequest asked;
+        asked.id = QString::number(++m_nextOwnerRequest);
+        asked.operation = operation;
+        asked.command = commandText(request);
+        asked.caller = caller;
+        const QString cmd = request.value(QLatin1String("cmd")).toString();
+        asked.effect =
+            cmd == QLatin1String("run")
+                ? describeEffect(request.value(QLatin1String("command")).toString(),
+                                 wordsOf(request.value(QLatin1String("arguments")).toArray()))
+                : describeEffect(cmd, commandText(request).split(u' ').mid(1));
+        reply(QJsonObject{{QStringLiteral("pending"), QStringLiteral("window")},
+                          {QStringLiteral("message"),
+                           QStringLiteral("Confirm '%1' in the wallet window…").arg(operation)}});
+        QPointer<ControlServer> self(this);
+        m_confirmOwner(asked, [self, reply, operation, allowed = std::move(allowed)](bool yes) {
+            if (!self) {
+                return;
+            }
+            if (!yes) {
+                reply(failure(QLatin1String(policy::owner_error::kDenied),
+                              QStringLiteral("The owner did not confirm '%1' in the window.")
+                                  .arg(operation)));
+                return;
+            }
+            allowed();
+        });
+        return;
+    }
+    reply(ownerRequired(operation, kinds));
+}
+
+std::optional<QJsonObject> ControlServer::answer(const QJsonObject& request, const QString& agent,
+                                                 const Reply& reply)
 {
     const QString command = request.value(QLatin1String("cmd")).toString();
     if (command == QLatin1String("status")) {
-        return okReply(
-            QJsonObject{{QStringLiteral("version"), QCoreApplication::applicationVersion()},
-                        {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())}});
+        return okReply(QJsonObject{
+            {QStringLiteral("version"), QCoreApplication::applicationVersion()},
+            {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
+            {QStringLiteral("proxy_port"), int(m_proxyPort)},
+            // With a credential: whom it proves (null when it proves nobody).
+            {QStringLiteral("agent"),
+             request.contains(QLatin1String("agent_credential")) && m_verifyAgent
+                 ? QJsonValue(
+                       m_verifyAgent(
+                           request.value(QLatin1String("agent_credential")).toString().toUtf8())
+                           .value_or(QString()))
+                 : QJsonValue()},
+            {QStringLiteral("owner_proof"), m_trustSameUser  ? QStringLiteral("trust_same_user")
+                                            : m_confirmOwner ? QStringLiteral("window")
+                                                             : QStringLiteral("terminal")}});
     }
     if (command == QLatin1String("approvals")) {
         QJsonArray list;
@@ -239,6 +474,17 @@ ControlServer::answer(const QJsonObject& request,
         }
         return okReply(requestJson(*found));
     }
+    if (command == QLatin1String("set-owner-pin")) {
+        if (!m_ownerProof) {
+            return failure(QStringLiteral("internal"), QStringLiteral("No owner proof here."));
+        }
+        if (auto set =
+                m_ownerProof->setPin(request.value(QLatin1String("pin")).toString().toUtf8());
+            !set) {
+            return errorJson(set.error());
+        }
+        return okReply(QJsonObject{});
+    }
     if (command == QLatin1String("run") && m_runner) {
         return okReply(m_runner(request));
     }
@@ -249,23 +495,37 @@ ControlServer::answer(const QJsonObject& request,
             return failure(QStringLiteral("bad_request"), QStringLiteral("No valid origin."));
         }
         m_gateway->credentialFor(*origin, request.value(QLatin1String("path")).toString(), this,
-                                 [reply](std::optional<payments::Credential> credential) {
+                                 [reply, agent](std::optional<payments::Credential> credential) {
+                                     // Another agent's token stays with the wallet: this
+                                     // caller then meets the 402 and pays (or reuses) its own.
+                                     if (credential && credential->boughtBy != agent) {
+                                         credential.reset();
+                                     }
                                      reply(okReply(QJsonObject{{QStringLiteral("credential"),
                                                                 credentialJson(credential)}}));
                                  });
         return std::nullopt;
     }
     if (command == QLatin1String("pay") && m_gateway) {
-        const auto context = contextFrom(request.value(QLatin1String("context")).toObject());
+        auto context = contextFrom(request.value(QLatin1String("context")).toObject());
         if (!context) {
             return failure(QStringLiteral("bad_request"), QStringLiteral("No valid origin."));
         }
+        // The agent is the one proven, whatever name the request wrote.
+        context->agent = agent;
+        context->ownTokensOnly = true;
         QList<QByteArray> challenges;
         for (const QJsonValue& value : request.value(QLatin1String("www_authenticate")).toArray()) {
             challenges.append(value.toString().toLatin1());
         }
         m_gateway->paymentRequired(
-            *context, challenges, this, [reply](Result<payments::Credential> granted) {
+            *context, challenges, this, [reply, agent](Result<payments::Credential> granted) {
+                if (granted && granted->tokenId != 0 && granted->boughtBy != agent) {
+                    reply(failure(QStringLiteral("internal"),
+                                  QStringLiteral("The wallet picked another agent's token; "
+                                                 "nothing was handed out.")));
+                    return;
+                }
                 reply(granted ? okReply(QJsonObject{{QStringLiteral("credential"),
                                                      credentialJson(granted.value())}})
                               : errorJson(granted.error()));
@@ -277,12 +537,14 @@ ControlServer::answer(const QJsonObject& request,
 }
 
 Result<QJsonObject> controlRequest(const QString& dataDir, const QJsonObject& request,
-                                   std::chrono::milliseconds timeout)
+                                   std::chrono::milliseconds timeout,
+                                   const std::function<void(const QString&)>& pending,
+                                   std::chrono::milliseconds pendingTimeout)
 {
     using R = Result<QJsonObject>;
     QLocalSocket socket;
     socket.connectToServer(ControlServer::socketPath(dataDir));
-    const QDeadlineTimer deadline(timeout);
+    QDeadlineTimer deadline(timeout);
     if (!socket.waitForConnected(static_cast<int>(deadline.remainingTime()))) {
         return R::failure(QStringLiteral("control_unavailable"),
                           QStringLiteral("No wallet is running for %1; start 'l402-wallet serve' "
@@ -290,30 +552,42 @@ Result<QJsonObject> controlRequest(const QString& dataDir, const QJsonObject& re
                               .arg(dataDir));
     }
     socket.write(QJsonDocument(request).toJson(QJsonDocument::Compact) + '\n');
-    while (!socket.canReadLine()) {
-        if (deadline.hasExpired() || !socket.waitForReadyRead(static_cast<int>(
-                                         std::max<qint64>(1, deadline.remainingTime())))) {
-            return R::failure(QStringLiteral("control_unavailable"),
-                              QStringLiteral("The running wallet did not answer."));
+    for (;;) {
+        while (!socket.canReadLine()) {
+            if (deadline.hasExpired() || !socket.waitForReadyRead(static_cast<int>(
+                                             std::max<qint64>(1, deadline.remainingTime())))) {
+                return R::failure(QStringLiteral("control_unavailable"),
+                                  QStringLiteral("The running wallet did not answer."));
+            }
         }
+        const QJsonObject reply = QJsonDocument::fromJson(socket.readLine()).object();
+        if (reply.contains(QLatin1String("pending"))) {
+            // The owner is being asked in the window; the answer comes when they click.
+            if (pending) {
+                pending(reply.value(QLatin1String("message")).toString());
+            }
+            deadline = QDeadlineTimer(pendingTimeout);
+            continue;
+        }
+        if (!reply.value(QLatin1String("ok")).toBool()) {
+            const QJsonObject error = reply.value(QLatin1String("error")).toObject();
+            return R(Error{error.value(QLatin1String("code")).toString(),
+                           error.value(QLatin1String("message")).toString()});
+        }
+        return reply;
     }
-    const QJsonObject reply = QJsonDocument::fromJson(socket.readLine()).object();
-    if (!reply.value(QLatin1String("ok")).toBool()) {
-        const QJsonObject error = reply.value(QLatin1String("error")).toObject();
-        return R::failure(error.value(QLatin1String("code")).toString(),
-                          error.value(QLatin1String("message")).toString());
-    }
-    return reply;
 }
 
-RemoteGateway::RemoteGateway(QString dataDir)
+RemoteGateway::RemoteGateway(QString dataDir, QByteArray agentCredential)
     : m_dataDir(std::move(dataDir))
+    , m_agentCredential(std::move(agentCredential))
 {
 }
 
-void RemoteGateway::ask(const QJsonObject& request, QObject* context,
+void RemoteGateway::ask(QJsonObject request, QObject* context,
                         std::function<void(Result<QJsonValue>)> done)
 {
+    request.insert(QStringLiteral("agent_credential"), QString::fromUtf8(m_agentCredential));
     auto* socket = new QLocalSocket(context);
     auto answered = std::make_shared<bool>(false);
     const auto finish = [socket, answered, done = std::move(done)](Result<QJsonValue> result) {

@@ -55,6 +55,13 @@ constexpr std::array kCodes{
     RefusalCode{"headers_too_large", 431, K::Request},
     RefusalCode{"too_many_connections", 503, K::Request},
     RefusalCode{"unsupported_version", 505, K::Request},
+    // The wallet's other interfaces (control socket, fetch, mcp): who the caller is.
+    RefusalCode{"agent_credential_required", 401, K::Request},
+    RefusalCode{"agent_unknown", 401, K::Request},
+    RefusalCode{"owner_confirmation_required", 403, K::Request},
+    RefusalCode{"owner_proof_wrong", 403, K::Request},
+    RefusalCode{"owner_proof_locked", 429, K::Request},
+    RefusalCode{"owner_denied", 403, K::Request},
 };
 
 } // namespace
