@@ -62,6 +62,11 @@ void PaidFetcher::fetch(const FetchRequest& request,
     QPointer<PaidFetcher> self(this);
     m_wallet.credentialFor(*origin, request.url.path(QUrl::FullyEncoded), this,
                            [self, attempt](std::optional<Credential> credential) {
+                               // Only a token this agent bought is sent: another agent's
+                               // secret never reaches this process's requests.
+                               if (credential && credential->boughtBy != attempt->request.agent) {
+                                   credential.reset();
+                               }
                                if (self) {
                                    self->send(attempt, credential);
                                }
@@ -136,6 +141,7 @@ void PaidFetcher::send(const std::shared_ptr<Attempt>& attempt,
         RequestContext context;
         context.origin = attempt->origin;
         context.agent = attempt->request.agent;
+        context.ownTokensOnly = true; // this process holds what it is given
         context.resource = QString::fromLatin1(attempt->request.method) + u' ' +
                            attempt->request.url.path(QUrl::FullyEncoded);
         context.path = attempt->request.url.path(QUrl::FullyEncoded);

@@ -255,6 +255,7 @@ Credential credentialOf(const Token& token)
     Credential credential;
     credential.headerValue = token.authorizationValue();
     credential.tokenId = token.id;
+    credential.boughtBy = token.agent;
     return credential;
 }
 
@@ -311,6 +312,9 @@ void PaymentEngine::handlePaymentRequired(const RequestContext& context,
         // rejected.
         const QStringList services = servicesOf(*l402);
         for (const Token& token : activeTokens(originKey)) {
+            if (context.ownTokensOnly && token.agent != context.agent) {
+                continue; // another agent's secret: this caller buys its own
+            }
             if (token.id != context.sentTokenId && token.covers(services)) {
                 m_pathTokens.insert(originKey + context.path, token.id);
                 done(credentialOf(token));
@@ -332,6 +336,9 @@ void PaymentEngine::handlePaymentRequired(const RequestContext& context,
             tokensChanged(originKey);
         }
         key = originKey + u'|' + services.join(u',');
+        if (context.ownTokensOnly) {
+            key += u'|' + context.agent; // the token it buys is this agent's alone
+        }
     } else if (const auto* mpp = std::get_if<protocol::PaymentChallenge>(&preferred)) {
         key = QStringLiteral("payment:") + originKey + u'#' + mpp->id;
     } else {
@@ -799,6 +806,7 @@ Result<Credential> PaymentEngine::completeSuccess(int64_t paymentId, const QByte
         tokensChanged(token.origin);
         credential.headerValue = token.authorizationValue();
         credential.tokenId = token.id;
+        credential.boughtBy = token.agent;
     }
     credential.payment =
         PaymentSummary{paymentId, payment.amountMsat, feeMsat, payment.paymentHash};

@@ -59,6 +59,9 @@ struct RequestContext {
     int64_t sentTokenId = 0; // the cached token the request carried, 0 if none
     std::optional<int64_t> maxCostMsat; // fetch --max-cost
     std::optional<int64_t> maxFeeMsat;  // fetch --max-fee
+    // The caller holds the credential it gets (fetch, MCP over the control socket): only a
+    // token this agent bought may be handed back, never another agent's secret.
+    bool ownTokensOnly = false;
 };
 
 struct PaymentSummary {
@@ -73,6 +76,7 @@ struct Credential {
     QByteArray headerName = "Authorization";
     QByteArray headerValue; // secret: never logged
     int64_t tokenId = 0;    // 0 for single-use MPP credentials
+    QString boughtBy;       // the agent whose payment bought the token
     // Set when this request's own flight paid; empty when it reused a token or joined
     // another request's payment.
     std::optional<PaymentSummary> payment;

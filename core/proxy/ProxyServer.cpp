@@ -69,6 +69,7 @@ EngineGateway::fromSnapshot(const QString& origin, const QString& path) const
     payments::Credential credential;
     credential.headerValue = found->values.value(chosen->id);
     credential.tokenId = chosen->id;
+    credential.boughtBy = chosen->agent;
     return std::optional(credential);
 }
 

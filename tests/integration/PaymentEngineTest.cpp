@@ -126,13 +126,24 @@ void PaymentEngineTest::paysThenReusesTheToken()
 
     // Later requests send it proactively: no 402, no payment.
     const int challenges = h.api().challengesIssued();
-    auto second = h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("bob"));
+    auto second = h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("alice"));
     QVERIFY(second.ok());
     QCOMPARE(second->status, 200);
     QVERIFY(second->usedToken);
     QVERIFY(!second->payment.has_value());
     QCOMPARE(h.api().challengesIssued(), challenges);
     QCOMPARE(h.lnd().totalSendCalls(), 1);
+
+    // fetch hands the token to the agent's own process: bob never gets alice's secret, he
+    // buys his own (through the proxy, which keeps tokens to itself, they are shared).
+    auto bobs = h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("bob"));
+    QVERIFY(bobs.ok());
+    QCOMPARE(bobs->status, 200);
+    QVERIFY(bobs->payment.has_value());
+    QCOMPARE(h.lnd().totalSendCalls(), 2);
+    auto tokensNow = h.engine().tokens().list();
+    QVERIFY(tokensNow.ok());
+    QCOMPARE(tokensNow->size(), 2);
     expectUsageMatchesLedger(h);
 }
 
@@ -366,7 +377,9 @@ void PaymentEngineTest::invariant4_twoHundredConcurrentRequestsPayOnce()
     for (int i = 0; i < kRequests; ++i) {
         payments::FetchRequest request;
         request.url = h.api().url(QStringLiteral("/v1/quote"));
-        request.agent = QStringLiteral("agent-%1").arg(i % 7);
+        // One agent's 200 requests (fetch and MCP keep each agent's tokens its own; the
+        // proxy's shared case is ProxyLoadTest's).
+        request.agent = QStringLiteral("agent");
         h.fetcher().fetch(request, [&](Result<FetchResponse> result) {
             ++answered;
             if (result && result->status == 200) {
@@ -380,6 +393,26 @@ void PaymentEngineTest::invariant4_twoHundredConcurrentRequestsPayOnce()
     QCOMPARE(paidHere, 1);
     QCOMPARE(h.lnd().totalSendCalls(), 1);
     QCOMPARE(h.paymentCount(), 1);
+    // Seven agents at once: one payment each, however many requests each sends.
+    answered = 0;
+    ok = 0;
+    paidHere = 0;
+    for (int i = 0; i < 70; ++i) {
+        payments::FetchRequest request;
+        request.url = h.api().url(QStringLiteral("/v1/joke"));
+        request.agent = QStringLiteral("agent-%1").arg(i % 7);
+        h.fetcher().fetch(request, [&](Result<FetchResponse> result) {
+            ++answered;
+            if (result && result->status == 200) {
+                ++ok;
+                paidHere += result->payment ? 1 : 0;
+            }
+        });
+    }
+    QVERIFY(QTest::qWaitFor([&] { return answered == 70; }, 60'000));
+    QCOMPARE(ok, 70);
+    QCOMPARE(paidHere, 7);
+    QCOMPARE(h.paymentCount(), 8);
     QCOMPARE(h.engine().flightsInProgress(), 0);
     expectUsageMatchesLedger(h);
 }
