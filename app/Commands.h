@@ -49,8 +49,12 @@ int runServe(const GlobalOptions& options);
 int runNode(const GlobalOptions& options);
 int runFetch(const GlobalOptions& options);
 int runMcp(const GlobalOptions& options);
-// history, tokens, budget, agent, env
+// history, tokens, budget, agent, env, pause, resume, approvals, approve, deny
 int runDataCommand(const GlobalOptions& options);
+// owner-pin set: the PIN typed twice on the terminal
+int runOwnerPin(const GlobalOptions& options);
+// run --agent NAME [--only-proxy] -- COMMAND...: an agent in a sandbox
+int runAgentSandbox(const GlobalOptions& options);
 #ifdef L402_WITH_GUI
 int runGui(int& argc, char** argv, const GlobalOptions& options);
 #endif

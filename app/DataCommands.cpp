@@ -1,7 +1,9 @@
 // Data commands on the unlocked wallet: history, tokens, budget (DESIGN §4).
 
 #include "app/Commands.h"
+#include "app/OwnerPrompt.h"
 #include "app/WalletSession.h"
+#include "core/control/ControlCommands.h"
 #include "core/control/ControlServer.h"
 #include "core/payments/TokenStore.h"
 #include "core/policy/Agents.h"
@@ -172,6 +174,7 @@ int runTokens(const GlobalOptions& options)
             if (options.json) {
                 out.append(QJsonObject{
                     {QStringLiteral("origin"), token.origin},
+                    {QStringLiteral("agent"), token.agent},
                     {QStringLiteral("services"), QJsonArray::fromStringList(token.services)},
                     {QStringLiteral("payment_hash"),
                      QString::fromLatin1(token.paymentHash.toHex())},
@@ -495,16 +498,23 @@ int runAgent(const GlobalOptions& options)
             const QString proxyUrl =
                 proxy::agentProxyUrl(added->name, added->secret, agentProxyPort());
             if (options.json) {
-                printJson(QJsonObject{{QStringLiteral("name"), added->name},
-                                      {QStringLiteral("secret"), added->secret},
-                                      {QStringLiteral("proxy_url"), proxyUrl}});
+                printJson(QJsonObject{
+                    {QStringLiteral("name"), added->name},
+                    {QStringLiteral("secret"), added->secret},
+                    // L402_WALLET_AGENT for fetch, mcp and run
+                    {QStringLiteral("credential"), QString(added->name + u':' + added->secret)},
+                    {QStringLiteral("proxy_url"), proxyUrl}});
             } else {
                 printLine(QStringLiteral("Agent %1 added. Its secret is shown only now:")
                               .arg(added->name));
                 printLine(QString());
                 printLine(QStringLiteral("  %1").arg(added->secret));
                 printLine(QString());
-                printLine(QStringLiteral("Point the agent at the wallet with:"));
+                printLine(QStringLiteral("Start the agent in the wallet's sandbox with:"));
+                printLine(QStringLiteral("  L402_WALLET_AGENT=%1:%2 l402-wallet run -- COMMAND...")
+                              .arg(added->name, added->secret));
+                printLine(QString());
+                printLine(QStringLiteral("or point it at the wallet yourself with:"));
                 printLine(envSnippet(added->name, added->secret, wallet.dataDir()));
                 printLine(QStringLiteral("or call the gateway with the header "
                                          "'L402-Wallet-Agent: %1:<secret>', e.g. "
@@ -652,7 +662,8 @@ int runApprovals(const GlobalOptions& options)
             request.insert(QStringLiteral("remember"), remember);
         }
     }
-    auto reply = control::controlRequest(resolveDataDir(options), request);
+    auto reply = ownerControlRequest(resolveDataDir(options), request,
+                                     control::describeEffect(options.command, args));
     if (!reply) {
         return reportError(options, reply.error(),
                            reply.error().code == QLatin1String("usage") ? kExitUsage : kExitError);

@@ -26,7 +26,8 @@ enum FetchExit : int { kOverMaxCost = 2, kPaymentFailed = 3, kNetwork = 4 };
 
 struct FetchOptions {
     payments::FetchRequest request;
-    QString output; // -o
+    QString output;    // -o
+    QString agentFile; // --agent-file: the credential, instead of L402_WALLET_AGENT
     bool quiet = false;
     bool methodGiven = false;
 };
@@ -63,7 +64,8 @@ Result<FetchOptions> parseFetch(const QStringList& arguments)
                    argument == QLatin1String("-d") || argument == QLatin1String("--data") ||
                    argument == QLatin1String("-H") || argument == QLatin1String("--header") ||
                    argument == QLatin1String("--max-cost") ||
-                   argument == QLatin1String("--max-fee") || argument == QLatin1String("--agent")) {
+                   argument == QLatin1String("--max-fee") ||
+                   argument == QLatin1String("--agent-file")) {
             const auto given = value();
             if (!given) {
                 return R(usage(QStringLiteral("%1 needs a value.").arg(argument)));
@@ -94,8 +96,8 @@ Result<FetchOptions> parseFetch(const QStringList& arguments)
                 }
                 options.request.headers.append({given->left(colon).trimmed().toLatin1(),
                                                 given->mid(colon + 1).trimmed().toUtf8()});
-            } else if (argument == QLatin1String("--agent")) {
-                options.request.agent = *given;
+            } else if (argument == QLatin1String("--agent-file")) {
+                options.agentFile = *given;
             } else {
                 const auto msat = parseSats(*given);
                 if (!msat) {
@@ -105,6 +107,11 @@ Result<FetchOptions> parseFetch(const QStringList& arguments)
                 (argument == QLatin1String("--max-cost") ? options.request.maxCostMsat
                                                          : options.request.maxFeeMsat) = msat;
             }
+        } else if (argument == QLatin1String("--agent")) {
+            // A name alone proves nothing: anyone could spend as any agent with it.
+            return R(usage(QStringLiteral("fetch acts as the agent whose credential it has: set "
+                                          "L402_WALLET_AGENT=name:secret (what 'agent add' "
+                                          "printed) or give --agent-file FILE.")));
         } else if (argument.startsWith(u'-')) {
             return R(usage(QStringLiteral("fetch does not know the option %1.").arg(argument)));
         } else if (url.isEmpty()) {
@@ -234,88 +241,98 @@ int runFetch(const GlobalOptions& options)
     if (!parsed) {
         return reportError(options, parsed.error(), exitCodeFor(parsed.error().code));
     }
-    const FetchOptions fetch = parsed.value();
+    FetchOptions fetch = parsed.value();
+    const auto credential = agentCredentialFrom(fetch.agentFile);
+    if (!credential) {
+        return reportError(options, credential.error());
+    }
     std::unique_ptr<QNetworkAccessManager> network;
     std::unique_ptr<payments::PaidFetcher> fetcher;
     QElapsedTimer elapsed;
     ProgressBar progress;
-    return runWithWalletAccess(options, [&](WalletAccess& access, std::function<void(int)> finish) {
-        network = std::make_unique<QNetworkAccessManager>();
-        fetcher = std::make_unique<payments::PaidFetcher>(access.payments, *network);
-        if (ProgressBar::wanted(fetch, options)) {
-            fetcher->setProgressListener(
-                [&](qint64 received, qint64 total) { progress.update(received, total); });
-        }
-        elapsed.start();
-        fetcher->fetch(fetch.request, [&, finish](Result<payments::FetchResponse> result) {
-            progress.finish();
-            if (!result) {
-                finish(reportError(options, result.error(), exitCodeFor(result.error().code)));
-                return;
+    return runWithWalletAccess(
+        options, credential.value(), [&](WalletAccess& access, std::function<void(int)> finish) {
+            fetch.request.agent = access.agent;
+            network = std::make_unique<QNetworkAccessManager>();
+            fetcher = std::make_unique<payments::PaidFetcher>(access.payments, *network);
+            if (ProgressBar::wanted(fetch, options)) {
+                fetcher->setProgressListener(
+                    [&](qint64 received, qint64 total) { progress.update(received, total); });
             }
-            const payments::FetchResponse& response = result.value();
-            if (response.payment) {
-                note(fetch,
-                     QStringLiteral("Paid %1 (fee %2) to %3.")
-                         .arg(formatMsatAsSat(static_cast<uint64_t>(response.payment->amountMsat)),
-                              formatMsatAsSat(static_cast<uint64_t>(response.payment->feeMsat)),
-                              policy::Origin::fromUrl(fetch.request.url)->toString()));
-            }
-            if (!fetch.output.isEmpty()) {
-                QSaveFile file(fetch.output);
-                if (!file.open(QIODevice::WriteOnly) ||
-                    file.write(response.body) != response.body.size() || !file.commit()) {
-                    finish(reportError(
-                        options, Error{QStringLiteral("file"),
-                                       QStringLiteral("Cannot write %1.").arg(fetch.output)}));
+            elapsed.start();
+            fetcher->fetch(fetch.request, [&, finish](Result<payments::FetchResponse> result) {
+                progress.finish();
+                if (!result) {
+                    finish(reportError(options, result.error(), exitCodeFor(result.error().code)));
                     return;
                 }
-            }
-            if (options.json) {
-                QJsonObject out{{QStringLiteral("url"), fetch.request.url.toString()},
-                                {QStringLiteral("status"), response.status},
-                                {QStringLiteral("size"), qint64(response.body.size())},
-                                {QStringLiteral("duration_ms"), elapsed.elapsed()}};
+                const payments::FetchResponse& response = result.value();
                 if (response.payment) {
-                    out.insert(
-                        QStringLiteral("payment"),
-                        QJsonObject{
-                            {QStringLiteral("amount_sat"),
-                             double(response.payment->amountMsat) / 1000.0},
-                            {QStringLiteral("fee_sat"), double(response.payment->feeMsat) / 1000.0},
-                            {QStringLiteral("payment_hash"),
-                             QString::fromLatin1(response.payment->paymentHash.toHex())}});
-                } else {
-                    out.insert(QStringLiteral("payment"), QJsonValue());
+                    note(fetch,
+                         QStringLiteral("Paid %1 (fee %2) to %3.")
+                             .arg(formatMsatAsSat(
+                                      static_cast<uint64_t>(response.payment->amountMsat)),
+                                  formatMsatAsSat(static_cast<uint64_t>(response.payment->feeMsat)),
+                                  policy::Origin::fromUrl(fetch.request.url)->toString()));
                 }
-                if (response.priceMsat) {
-                    out.insert(QStringLiteral("price_sat"), double(*response.priceMsat) / 1000.0);
+                if (!fetch.output.isEmpty()) {
+                    QSaveFile file(fetch.output);
+                    if (!file.open(QIODevice::WriteOnly) ||
+                        file.write(response.body) != response.body.size() || !file.commit()) {
+                        finish(reportError(
+                            options, Error{QStringLiteral("file"),
+                                           QStringLiteral("Cannot write %1.").arg(fetch.output)}));
+                        return;
+                    }
                 }
-                printJson(out);
-            } else if (fetch.output.isEmpty() && !fetch.request.noPay) {
-                writeStdout(response.body);
-            }
-            if (fetch.request.noPay && response.status == 402) {
-                const QString price =
-                    response.priceMsat ? formatMsatAsSat(static_cast<uint64_t>(*response.priceMsat))
-                                       : QStringLiteral("an unknown amount");
-                if (!options.json) {
-                    writeStdout(QStringLiteral("%1 asks for %2 (not paid: "
-                                               "--no-pay).\n")
-                                    .arg(fetch.request.url.toString(), price)
-                                    .toUtf8());
+                if (options.json) {
+                    QJsonObject out{{QStringLiteral("url"), fetch.request.url.toString()},
+                                    {QStringLiteral("status"), response.status},
+                                    {QStringLiteral("size"), qint64(response.body.size())},
+                                    {QStringLiteral("duration_ms"), elapsed.elapsed()}};
+                    if (response.payment) {
+                        out.insert(QStringLiteral("payment"),
+                                   QJsonObject{{QStringLiteral("amount_sat"),
+                                                double(response.payment->amountMsat) / 1000.0},
+                                               {QStringLiteral("fee_sat"),
+                                                double(response.payment->feeMsat) / 1000.0},
+                                               {QStringLiteral("payment_hash"),
+                                                QString::fromLatin1(
+                                                    response.payment->paymentHash.toHex())}});
+                    } else {
+                        out.insert(QStringLiteral("payment"), QJsonValue());
+                    }
+                    if (response.priceMsat) {
+                        out.insert(QStringLiteral("price_sat"),
+                                   double(*response.priceMsat) / 1000.0);
+                    }
+                    printJson(out);
+                } else if (fetch.output.isEmpty() && !fetch.request.noPay) {
+                    writeStdout(response.body);
+                }
+                if (fetch.request.noPay && response.status == 402) {
+                    const QString price =
+                        response.priceMsat
+                            ? formatMsatAsSat(static_cast<uint64_t>(*response.priceMsat))
+                            : QStringLiteral("an unknown amount");
+                    if (!options.json) {
+                        writeStdout(QStringLiteral("%1 asks for %2 (not paid: "
+                                                   "--no-pay).\n")
+                                        .arg(fetch.request.url.toString(), price)
+                                        .toUtf8());
+                    }
+                    finish(kExitOk);
+                    return;
+                }
+                if (response.status >= 400) {
+                    note(fetch,
+                         QStringLiteral("The server answered HTTP %1.").arg(response.status));
+                    finish(kExitError);
+                    return;
                 }
                 finish(kExitOk);
-                return;
-            }
-            if (response.status >= 400) {
-                note(fetch, QStringLiteral("The server answered HTTP %1.").arg(response.status));
-                finish(kExitError);
-                return;
-            }
-            finish(kExitOk);
+            });
         });
-    });
 }
 
 } // namespace l402::app

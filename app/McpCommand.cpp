@@ -180,6 +180,9 @@ private:
             const bool tokens = name == QLatin1String("list_tokens");
             auto data = tokens ? m_access.query(QStringLiteral("tokens"), {})
                                : m_access.query(QStringLiteral("budget"), {QStringLiteral("list")});
+            if (data) {
+                data = ownEntries(data.value(), tokens);
+            }
             reply(id, data ? toolResult(QJsonObject{{tokens ? QStringLiteral("tokens")
                                                             : QStringLiteral("rules"),
                                                      data.value()}},
@@ -188,6 +191,20 @@ private:
         } else {
             replyError(id, -32602, QStringLiteral("Unknown tool: %1").arg(name));
         }
+    }
+
+    // This agent's view: its own tokens, and the rules that apply to it (its own and those for
+    // every agent). Other agents' names, tokens and rules are not its business.
+    QJsonValue ownEntries(const QJsonValue& list, bool tokens) const
+    {
+        QJsonArray out;
+        for (const QJsonValue& entry : list.toArray()) {
+            const QJsonValue agent = entry.toObject().value(QLatin1String("agent"));
+            if (agent.toString() == m_access.agent || (!tokens && agent.isNull())) {
+                out.append(entry);
+            }
+        }
+        return out;
     }
 
     static QJsonObject errorObject(const Error& error)
@@ -222,7 +239,7 @@ private:
                              .toUpper()
                              .toLatin1();
         request.body = arguments.value(QLatin1String("body")).toString().toUtf8();
-        request.agent = QStringLiteral("mcp");
+        request.agent = m_access.agent;
         const QJsonObject headers = arguments.value(QLatin1String("headers")).toObject();
         for (auto it = headers.begin(); it != headers.end(); ++it) {
             request.headers.append({it.key().toLatin1(), it.value().toString().toUtf8()});
@@ -275,35 +292,46 @@ private:
 
 int runMcp(const GlobalOptions& options)
 {
-    if (!options.arguments.isEmpty()) {
-        return reportError(
-            options, Error{QStringLiteral("usage"), QStringLiteral("mcp takes no arguments.")},
-            kExitUsage);
+    QString agentFile;
+    if (options.arguments.size() == 2 && options.arguments.at(0) == QLatin1String("--agent-file")) {
+        agentFile = options.arguments.at(1);
+    } else if (!options.arguments.isEmpty()) {
+        return reportError(options,
+                           Error{QStringLiteral("usage"),
+                                 QStringLiteral("mcp takes only [--agent-file FILE]; the agent "
+                                                "credential may also come from "
+                                                "L402_WALLET_AGENT.")},
+                           kExitUsage);
+    }
+    const auto credential = agentCredentialFrom(agentFile);
+    if (!credential) {
+        return reportError(options, credential.error());
     }
     std::unique_ptr<McpServer> server;
     std::unique_ptr<QSocketNotifier> input;
     QByteArray buffer;
-    return runWithWalletAccess(options, [&](WalletAccess& access, std::function<void(int)> finish) {
-        server = std::make_unique<McpServer>(access, [finish] { finish(kExitOk); });
-        input = std::make_unique<QSocketNotifier>(STDIN_FILENO, QSocketNotifier::Read);
-        QObject::connect(input.get(), &QSocketNotifier::activated, input.get(), [&, finish] {
-            char chunk[65536];
-            const ssize_t got = ::read(STDIN_FILENO, chunk, sizeof chunk);
-            if (got <= 0) {
-                input->setEnabled(false);
-                finish(kExitOk); // the client closed stdin: the session is over
-                return;
-            }
-            buffer.append(chunk, static_cast<qsizetype>(got));
-            for (qsizetype end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
-                const QByteArray line = buffer.left(end).trimmed();
-                buffer.remove(0, end + 1);
-                if (!line.isEmpty()) {
-                    server->onLine(line);
+    return runWithWalletAccess(
+        options, credential.value(), [&](WalletAccess& access, std::function<void(int)> finish) {
+            server = std::make_unique<McpServer>(access, [finish] { finish(kExitOk); });
+            input = std::make_unique<QSocketNotifier>(STDIN_FILENO, QSocketNotifier::Read);
+            QObject::connect(input.get(), &QSocketNotifier::activated, input.get(), [&, finish] {
+                char chunk[65536];
+                const ssize_t got = ::read(STDIN_FILENO, chunk, sizeof chunk);
+                if (got <= 0) {
+                    input->setEnabled(false);
+                    finish(kExitOk); // the client closed stdin: the session is over
+                    return;
                 }
-            }
+                buffer.append(chunk, static_cast<qsizetype>(got));
+                for (qsizetype end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+                    const QByteArray line = buffer.left(end).trimmed();
+                    buffer.remove(0, end + 1);
+                    if (!line.isEmpty()) {
+                        server->onLine(line);
+                    }
+                }
+            });
         });
-    });
 }
 
 } // namespace l402::app

@@ -1,5 +1,7 @@
 #include "app/Commands.h"
+#include "app/OwnerPrompt.h"
 #include "app/WalletHost.h"
+#include "core/control/ControlCommands.h"
 #include "core/store/WalletStore.h"
 #include "core/util/Logging.h"
 
@@ -31,6 +33,7 @@ int runServe(const GlobalOptions& options)
     proxy::ProxySettings proxySettings;
     proxySettings.port = kDefaultProxyPort;
     bool portExplicit = false;
+    bool trustSameUser = false;
     for (qsizetype i = 0; i < options.arguments.size(); ++i) {
         const QString& argument = options.arguments.at(i);
         if (argument == QLatin1String("--listen") && i + 1 < options.arguments.size()) {
@@ -57,6 +60,10 @@ int runServe(const GlobalOptions& options)
             if (!host.isEmpty()) {
                 proxySettings.addresses = {address};
             }
+            continue;
+        }
+        if (argument == QLatin1String("--trust-same-user")) {
+            trustSameUser = true;
             continue;
         }
         if (argument == QLatin1String("--bypass") && i + 1 < options.arguments.size()) {
@@ -124,6 +131,24 @@ int runServe(const GlobalOptions& options)
     hostOptions.demo = options.demo;
     hostOptions.proxy = proxySettings;
     hostOptions.portExplicit = portExplicit;
+    hostOptions.trustSameUser = trustSameUser;
+    if (trustSameUser) {
+        // Turning proof off is itself an owner command: the passphrase that unlocks proves
+        // it; a keychain wallet asks the owner PIN here.
+        const bool byPassphrase = hostOptions.unlock.passphrase.has_value();
+        hostOptions.beforeServing = [byPassphrase](store::WalletStore& wallet) -> Status {
+            if (byPassphrase) {
+                return success();
+            }
+            return proveOwnerByPin(wallet, QStringLiteral("serve --trust-same-user"),
+                                   control::describeEffect(QStringLiteral("serve"),
+                                                           {QStringLiteral("--trust-same-user")}));
+        };
+        log::warning(QStringLiteral(
+            "serve: --trust-same-user: owner commands (approve, budget, agent, node, resume) "
+            "over the control socket need NO proof; every program of this Unix user, agents "
+            "included, may run them. Use it only where no agent runs as this user."));
+    }
     std::optional<Error> failure;
     {
         WalletHost host(std::move(hostOptions));

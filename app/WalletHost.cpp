@@ -9,6 +9,8 @@
 
 #include <QJsonArray>
 #include <QPointer>
+#include <QThread>
+#include <QTimer>
 
 namespace l402::app {
 namespace {
@@ -56,6 +58,12 @@ void WalletHost::start()
 void WalletHost::onUnlocked(std::unique_ptr<store::WalletStore> wallet)
 {
     m_wallet = std::move(wallet);
+    if (m_options.beforeServing) {
+        if (auto ready = m_options.beforeServing(*m_wallet); !ready) {
+            Q_EMIT failed(ready.error().code, ready.error().message);
+            return;
+        }
+    }
     const auto payments = m_wallet->ledger().count();
     Q_EMIT unlocked(m_wallet->dataDir(), payments ? payments.value() : 0);
 
@@ -145,6 +153,23 @@ void WalletHost::openControlSocket()
     // Without it nobody else can, and with no window a rule that asks is a deny that says so.
     m_control = std::make_unique<control::ControlServer>(*m_runtime->broker);
     m_control->setPaymentGateway(m_gateway.get());
+    m_control->setAgentVerifier(
+        [this](QByteArrayView credential) { return m_agents.verify(credential); });
+    m_ownerProof = std::make_unique<policy::OwnerProof>(m_wallet->database(), m_wallet->dataDir(),
+                                                        SystemClock::instance());
+    m_control->setOwnerProof(m_ownerProof.get());
+    m_control->setTrustSameUser(m_options.trustSameUser);
+    m_control->setProxyPort(m_proxyPort);
+    if (m_options.ownerWindow) {
+        m_control->setOwnerConfirmer(
+            [this](const control::OwnerRequest& request, std::function<void(bool)> done) {
+                m_ownerWaiting.insert(request.id, std::move(done));
+                // No answer in time is a deny (DESIGN §3.5).
+                QTimer::singleShot(m_options.ownerConfirmTimeout, this,
+                                   [this, id = request.id] { answerOwner(id, false); });
+                Q_EMIT ownerConfirmationNeeded(request, m_options.ownerConfirmTimeout.count());
+            });
+    }
     m_control->setCommandRunner([this](const QJsonObject& request) {
         const QJsonObject result = runInHost(*m_wallet, request, m_proxyPort);
         dataChangedElsewhere(request.value(QLatin1String("command")).toString(),
@@ -158,6 +183,20 @@ void WalletHost::openControlSocket()
         Q_EMIT warning(listening.error().message);
         m_control.reset();
     }
+}
+
+void WalletHost::answerOwner(const QString& id, bool allowed)
+{
+    if (QThread::currentThread() != thread()) {
+        QMetaObject::invokeMethod(this, [this, id, allowed] { answerOwner(id, allowed); });
+        return;
+    }
+    auto done = m_ownerWaiting.take(id);
+    if (!done) {
+        return; // answered already, or timed out
+    }
+    Q_EMIT ownerConfirmationEnded(id);
+    done(allowed);
 }
 
 void WalletHost::dataChangedElsewhere(const QString& command, const QJsonArray& arguments)
@@ -233,6 +272,9 @@ void WalletHost::startProxy()
         return;
     }
     m_proxyPort = port.value();
+    if (m_control) {
+        m_control->setProxyPort(m_proxyPort);
+    }
     if (m_service) {
         m_service->setProxyPort(m_proxyPort);
     }

@@ -9,10 +9,13 @@
 #include "core/store/SecretStore.h"
 #include "core/store/WalletStore.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QObject>
 #include <QString>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 
 namespace l402::app {
@@ -35,6 +38,14 @@ public:
         bool portExplicit = false;
         // First run: the node chosen in the window, saved before the engine starts.
         std::optional<node::NodeSettings> initialNode;
+        // The window confirms owner commands that arrive over the control socket.
+        bool ownerWindow = false;
+        // serve --trust-same-user: owner commands over the socket need no proof.
+        bool trustSameUser = false;
+        // Runs right after the unlock, before anything serves; a failure stops the host.
+        std::function<Status(store::WalletStore&)> beforeServing;
+        // How long the window's owner confirmation waits before it is a deny.
+        std::chrono::milliseconds ownerConfirmTimeout = std::chrono::seconds(60);
     };
 
     explicit WalletHost(Options options, QObject* parent = nullptr);
@@ -42,6 +53,8 @@ public:
 
     // Call on the host's thread.
     void start();
+    // The window's answer to ownerConfirmationNeeded (any thread; queued to the host's).
+    void answerOwner(const QString& id, bool allowed);
 
 Q_SIGNALS:
     void unlocked(const QString& dataDir, qint64 payments);
@@ -53,6 +66,11 @@ Q_SIGNALS:
     void serviceReady(l402::service::WalletService* service);
     // A payment waits for someone to approve it (serve logs this for the CLI's user).
     void approvalNeeded(const QString& id, const QString& summary);
+    // An owner command from another process waits for the window's confirmation; answer with
+    // answerOwner(id, ..) before `timeoutMs`, or it is denied.
+    void ownerConfirmationNeeded(const l402::control::OwnerRequest& request, qint64 timeoutMs);
+    // It was answered or timed out (the window closes its dialog).
+    void ownerConfirmationEnded(const QString& id);
 
 private:
     void onUnlocked(std::unique_ptr<store::WalletStore> wallet);
@@ -81,6 +99,8 @@ private:
     std::unique_ptr<service::WalletService> m_service;
     quint16 m_proxyPort = 0;
     QString m_demoSecret;
+    std::unique_ptr<policy::OwnerProof> m_ownerProof;
+    QHash<QString, std::function<void(bool)>> m_ownerWaiting;
 };
 
 } // namespace l402::app

@@ -2,11 +2,16 @@
 
 #include "app/Commands.h"
 
+#include "app/OwnerPrompt.h"
 #include "app/WalletRuntime.h"
+#include "core/control/ControlCommands.h"
 #include "core/control/ControlServer.h"
+#include "core/policy/Agents.h"
+#include "core/policy/OwnerProof.h"
 #include "core/proxy/ProxyServer.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,8 +25,9 @@ thread_local quint16 t_hostProxyPort = 0;
 const QStringList& hostCommands()
 {
     static const QStringList commands{QStringLiteral("history"), QStringLiteral("tokens"),
-                                      QStringLiteral("budget"), QStringLiteral("agent"),
-                                      QStringLiteral("ca")};
+                                      QStringLiteral("budget"),  QStringLiteral("agent"),
+                                      QStringLiteral("ca"),      QStringLiteral("pause"),
+                                      QStringLiteral("resume")};
     return commands;
 }
 
@@ -37,12 +43,13 @@ std::optional<int> runInRunningWallet(const GlobalOptions& options)
     if (options.command == QLatin1String("ca") && arguments.size() > 1) {
         arguments[1] = QFileInfo(arguments.at(1)).absoluteFilePath();
     }
-    auto reply = control::controlRequest(
+    auto reply = ownerControlRequest(
         resolveDataDir(options),
         QJsonObject{{QStringLiteral("cmd"), QStringLiteral("run")},
                     {QStringLiteral("command"), options.command},
                     {QStringLiteral("arguments"), QJsonArray::fromStringList(arguments)},
-                    {QStringLiteral("json"), options.json}});
+                    {QStringLiteral("json"), options.json}},
+        control::describeEffect(options.command, options.arguments));
     if (!reply) {
         if (reply.error().code == QLatin1String("control_unavailable")) {
             return std::nullopt;
@@ -81,19 +88,67 @@ Result<QJsonValue> jsonOfRun(const QJsonObject& ran)
 
 } // namespace
 
+Result<QByteArray> agentCredentialFrom(const QString& agentFile)
+{
+    QByteArray credential;
+    if (!agentFile.isEmpty()) {
+        QFile file(agentFile);
+        if (!file.open(QIODevice::ReadOnly)) {
+            return Error{QStringLiteral("usage"),
+                         QStringLiteral("Cannot read the agent file %1.").arg(agentFile)};
+        }
+        credential = file.readLine(4096).trimmed();
+    } else {
+        credential = qgetenv("L402_WALLET_AGENT").trimmed();
+    }
+    if (credential.isEmpty()) {
+        return Error{QStringLiteral("agent_credential_required"),
+                     QStringLiteral("No agent credential: set L402_WALLET_AGENT=name:secret (the "
+                                    "line 'l402-wallet agent add NAME' printed) or give "
+                                    "--agent-file FILE.")};
+    }
+    const qsizetype colon = credential.indexOf(':');
+    if (colon <= 0 || colon == credential.size() - 1) {
+        return Error{QStringLiteral("agent_credential_required"),
+                     QStringLiteral("The agent credential is name:secret, as 'l402-wallet agent "
+                                    "add NAME' printed it.")};
+    }
+    return credential;
+}
+
+namespace {
+
+Error unknownAgent()
+{
+    return Error{QStringLiteral("agent_unknown"),
+                 QStringLiteral("The agent credential is not valid (unknown agent or wrong "
+                                "secret); 'l402-wallet agent list' shows the agents.")};
+}
+
+} // namespace
+
 int runWithWalletAccess(
-    const GlobalOptions& options,
+    const GlobalOptions& options, const QByteArray& agentCredential,
     const std::function<void(WalletAccess& access, std::function<void(int)> finish)>& body)
 {
     const QString dataDir = resolveDataDir(options);
-    if (control::controlRequest(dataDir,
-                                QJsonObject{{QStringLiteral("cmd"), QStringLiteral("status")}},
-                                std::chrono::seconds(5))) {
+    if (auto status = control::controlRequest(
+            dataDir,
+            QJsonObject{{QStringLiteral("cmd"), QStringLiteral("status")},
+                        {QStringLiteral("agent_credential"), QString::fromUtf8(agentCredential)}},
+            std::chrono::seconds(5))) {
+        const QString agent = status->value(QLatin1String("result"))
+                                  .toObject()
+                                  .value(QLatin1String("agent"))
+                                  .toString();
+        if (agent.isEmpty()) {
+            return reportError(options, unknownAgent());
+        }
         int argc = 1;
         char name[] = "l402-wallet";
         char* argv[] = {name, nullptr};
         QCoreApplication application(argc, argv);
-        control::RemoteGateway gateway(dataDir);
+        control::RemoteGateway gateway(dataDir, agentCredential);
         WalletAccess access{
             gateway,
             [dataDir](const QString& command, const QStringList& arguments) -> Result<QJsonValue> {
@@ -103,7 +158,7 @@ int runWithWalletAccess(
                 }
                 return jsonOfRun(reply->value(QLatin1String("result")).toObject());
             },
-            true};
+            true, agent};
         std::optional<int> exitCode;
         body(access, [&](int code) {
             if (!exitCode) {
@@ -121,6 +176,16 @@ int runWithWalletAccess(
     std::unique_ptr<WalletAccess> access;
     const int exitCode = runWithWallet(options, [&](store::WalletStore& wallet,
                                                     std::function<void(int)> finish) {
+        auto agents = policy::AgentBook(wallet.database(), SystemClock::instance()).credentials();
+        if (!agents) {
+            finish(reportError(options, agents.error()));
+            return;
+        }
+        const auto agent = policy::verifyAgent(agents.value(), agentCredential);
+        if (!agent) {
+            finish(reportError(options, unknownAgent()));
+            return;
+        }
         auto created = WalletRuntime::create(wallet, options.demo);
         if (!created) {
             finish(reportError(options, created.error()));
@@ -134,7 +199,7 @@ int runWithWalletAccess(
             [&wallet](const QString& command, const QStringList& arguments) -> Result<QJsonValue> {
                 return jsonOfRun(runInHost(wallet, runRequest(command, arguments)));
             },
-            false});
+            false, *agent});
         QObject::connect(runtime->engine.get(), &payments::PaymentEngine::ready,
                          runtime->engine.get(), [&, finish] { body(*access, finish); });
         runtime->engine->start();
@@ -222,6 +287,10 @@ int runWithWallet(const GlobalOptions& options,
             application.exit(code);
         }
     };
+    const bool ownerCommand =
+        control::accessOf(control::operationName(options.command, options.arguments)) ==
+        control::Access::Owner;
+    const bool byPassphrase = request.passphrase.has_value();
     store::openWallet(request, &keychain, SystemClock::instance(),
                       [&](Result<std::unique_ptr<store::WalletStore>> opened) {
                           if (!opened) {
@@ -229,6 +298,19 @@ int runWithWallet(const GlobalOptions& options,
                               return;
                           }
                           wallet = std::move(opened.value());
+                          // In passphrase mode the passphrase that unlocked the wallet is the
+                          // owner's proof; the keychain hands its key to any program of the
+                          // user, so there the owner PIN is asked on the terminal.
+                          if (ownerCommand && !byPassphrase) {
+                              if (auto proven = proveOwnerByPin(
+                                      *wallet,
+                                      control::operationName(options.command, options.arguments),
+                                      control::describeEffect(options.command, options.arguments));
+                                  !proven) {
+                                  finish(reportError(options, proven.error()));
+                                  return;
+                              }
+                          }
                           body(*wallet, finish);
                       });
     if (!exitCode) {

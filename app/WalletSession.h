@@ -28,14 +28,23 @@ struct WalletAccess {
     std::function<Result<QJsonValue>(const QString& command, const QStringList& arguments)> query;
     // The running wallet's: its window (or `approve`) answers approvals.
     bool shared = false;
+    // The agent the credential proved: every payment is this agent's, under its rules.
+    QString agent;
 };
+
+// The agent credential fetch and mcp act with: `--agent-file FILE` (its first line) or the
+// environment's L402_WALLET_AGENT, both `name:secret` as `agent add` printed it. Refused with
+// agent_credential_required when neither is given: never a default identity.
+Result<QByteArray> agentCredentialFrom(const QString& agentFile);
 
 // For fetch and mcp. With a wallet running (the window or serve), everything goes through its
 // control socket: its budgets and approvals, its one payment per site, nothing unlocked here.
 // Otherwise the wallet is unlocked here, unresolved payments are settled, and nobody can
 // answer approvals (a rule that asks is a deny that says so). `body` runs when ready.
+// The agent credential is checked first (by the running wallet, or here against the wallet's
+// agents); a wrong one is refused before anything is fetched.
 int runWithWalletAccess(
-    const GlobalOptions& options,
+    const GlobalOptions& options, const QByteArray& agentCredential,
     const std::function<void(WalletAccess& access, std::function<void(int)> finish)>& body);
 
 // The running wallet's side of the above, for its control socket: runs the data command

@@ -61,8 +61,15 @@ int main(int argc, char** argv)
         options.command == QLatin1String("budget") || options.command == QLatin1String("agent") ||
         options.command == QLatin1String("env") || options.command == QLatin1String("ca") ||
         options.command == QLatin1String("approvals") ||
-        options.command == QLatin1String("approve") || options.command == QLatin1String("deny")) {
+        options.command == QLatin1String("approve") || options.command == QLatin1String("deny") ||
+        options.command == QLatin1String("pause") || options.command == QLatin1String("resume")) {
         return runDataCommand(options);
+    }
+    if (options.command == QLatin1String("owner-pin")) {
+        return runOwnerPin(options);
+    }
+    if (options.command == QLatin1String("run")) {
+        return runAgentSandbox(options);
     }
     if (options.command == QLatin1String("serve")) {
         return runServe(options);

@@ -21,7 +21,9 @@ QString agentEnvSnippet(const QString& name, const QString& secret, quint16 port
     }
     lines << QStringLiteral("export NO_PROXY=\"localhost,127.0.0.1,::1\"")
           << QStringLiteral("export no_proxy=\"localhost,127.0.0.1,::1\"")
-          << QStringLiteral("export NODE_USE_ENV_PROXY=1");
+          << QStringLiteral("export NODE_USE_ENV_PROXY=1")
+          // fetch and mcp prove the agent with this (DESIGN §3.8)
+          << QStringLiteral("export L402_WALLET_AGENT=\"%1:%2\"").arg(name, secret);
     if (!dataDir.isEmpty()) {
         const QString bundle = LocalCa::bundleFile(dataDir);
         const QString ca = LocalCa::certificateFile(dataDir);

@@ -96,9 +96,11 @@ void DemoTest::approvalsAreAnsweredFromTheCli()
     full.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("demo test"));
     serve.setProcessEnvironment(full);
     serve.start(QStringLiteral(L402_WALLET_EXECUTABLE),
+                // A scripted demo on a machine with no agents: the CLI's approve needs no
+                // proof (TrustBoundaryTest covers the default).
                 {QStringLiteral("--data-dir"), dataDir, QStringLiteral("--demo"),
-                 QStringLiteral("serve"), QStringLiteral("--listen"),
-                 QStringLiteral("127.0.0.1:0")});
+                 QStringLiteral("serve"), QStringLiteral("--trust-same-user"),
+                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
     QByteArray log;
     QRegularExpressionMatch line;
     const QRegularExpression pattern(

@@ -48,6 +48,8 @@ private:
     QByteArray m_log;
     quint16 m_proxyPort = 0;
     QString m_apiAuthority; // 127.0.0.1:8403
+    QString m_agent;        // demo:<secret>, the demo agent's credential (L402_WALLET_AGENT)
+    QProcessEnvironment agentEnvironment() const;
     QStringList m_answered;
 };
 
@@ -64,11 +66,13 @@ void RunningWalletTest::init()
     m_serve.setProcessEnvironment(environment);
     m_serve.start(QStringLiteral(L402_WALLET_EXECUTABLE),
                   {QStringLiteral("--data-dir"), m_dataDir, QStringLiteral("--demo"),
-                   QStringLiteral("serve"), QStringLiteral("--listen"),
-                   QStringLiteral("127.0.0.1:0")});
+                   // These tests are about reaching the running wallet; owner proof is
+                   // TrustBoundaryTest's.
+                   QStringLiteral("serve"), QStringLiteral("--trust-same-user"),
+                   QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
     QVERIFY(m_serve.waitForStarted());
     const QRegularExpression line(
-        QStringLiteral("curl -H 'L402-Wallet-Agent: demo:\\S+' http://127.0.0.1:(\\d+)/gw/http/"
+        QStringLiteral("curl -H 'L402-Wallet-Agent: (demo:\\S+)' http://127.0.0.1:(\\d+)/gw/http/"
                        "([^/]+)/"));
     QRegularExpressionMatch match;
     QVERIFY2(QTest::qWaitFor(
@@ -79,8 +83,18 @@ void RunningWalletTest::init()
                  },
                  30'000),
              m_log.constData());
-    m_proxyPort = match.captured(1).toUShort();
-    m_apiAuthority = match.captured(2);
+    m_agent = match.captured(1);
+    m_proxyPort = match.captured(2).toUShort();
+    m_apiAuthority = match.captured(3);
+}
+
+QProcessEnvironment RunningWalletTest::agentEnvironment() const
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("L402_WALLET_PASSPHRASE"));
+    environment.remove(QStringLiteral("L402_WALLET_HOME"));
+    environment.insert(QStringLiteral("L402_WALLET_AGENT"), m_agent);
+    return environment;
 }
 
 void RunningWalletTest::cleanup()
@@ -95,6 +109,7 @@ RunningWalletTest::Ran RunningWalletTest::wallet(QStringList arguments, int time
 {
     // No passphrase: with a wallet running, nothing is unlocked by the CLI.
     QProcessEnvironment none;
+    none.insert(QStringLiteral("L402_WALLET_AGENT"), m_agent);
     auto result = runWalletServingEvents(
         QStringList{QStringLiteral("--data-dir"), m_dataDir, QStringLiteral("--demo")} + arguments,
         none, timeoutMs);
@@ -220,6 +235,7 @@ void RunningWalletTest::fetchPaysThroughTheRunningWalletAndItsApprovals()
                  .exitCode,
              0);
     QProcess fetch;
+    fetch.setProcessEnvironment(agentEnvironment());
     fetch.start(QStringLiteral(L402_WALLET_EXECUTABLE),
                 {QStringLiteral("--data-dir"), m_dataDir, QStringLiteral("--demo"),
                  QStringLiteral("fetch"), QStringLiteral("--json"),
@@ -235,6 +251,7 @@ void RunningWalletTest::fetchPaysThroughTheRunningWalletAndItsApprovals()
 
     // Denied in the running wallet: lnget's "payment failed".
     QProcess denied;
+    denied.setProcessEnvironment(agentEnvironment());
     denied.start(QStringLiteral(L402_WALLET_EXECUTABLE),
                  {QStringLiteral("--data-dir"), m_dataDir, QStringLiteral("--demo"),
                   QStringLiteral("fetch"),
@@ -259,6 +276,7 @@ void RunningWalletTest::mcpReadsTheRunningWallet()
              QStringLiteral("/v1/quote"))
             .out.contains("L402-Wallet-Payment"));
     QProcess mcp;
+    mcp.setProcessEnvironment(agentEnvironment());
     mcp.start(
         QStringLiteral(L402_WALLET_EXECUTABLE),
         {QStringLiteral("--data-dir"), m_dataDir, QStringLiteral("--demo"), QStringLiteral("mcp")});
@@ -311,7 +329,7 @@ void RunningWalletTest::fetchShowsAProgressBarOnATerminal()
             .arg(QStringLiteral(L402_WALLET_EXECUTABLE), m_dataDir, file, m_apiAuthority);
     auto ran = runProgramServingEvents(
         QStringLiteral("script"), {QStringLiteral("-qec"), command, QStringLiteral("/dev/null")},
-        QProcessEnvironment::systemEnvironment());
+        agentEnvironment());
     QVERIFY2(ran.exitCode == 0, ran.out.constData());
     QFile saved(file);
     QVERIFY(saved.open(QIODevice::ReadOnly));
@@ -326,7 +344,8 @@ void RunningWalletTest::fetchShowsAProgressBarOnATerminal()
     auto piped =
         runWalletServingEvents({QStringLiteral("--data-dir"), m_dataDir, QStringLiteral("--demo"),
                                 QStringLiteral("fetch"), QStringLiteral("-o"), file,
-                                QStringLiteral("http://%1/v1/dataset.csv").arg(m_apiAuthority)});
+                                QStringLiteral("http://%1/v1/dataset.csv").arg(m_apiAuthority)},
+                               agentEnvironment());
     QCOMPARE(piped.exitCode, 0);
     QVERIFY(!piped.err.contains("%"));
 }

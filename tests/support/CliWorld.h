@@ -4,6 +4,8 @@
 #include "tests/support/ProcessRunner.h"
 
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 
 namespace l402::test {
@@ -14,6 +16,14 @@ namespace l402::test {
 // itself). The passphrase comes from the environment, as on a headless machine.
 class CliWorld {
 public:
+    CliWorld() = default;
+    // The world's folder (wallet, node files) under `base` instead of the system's temporary
+    // folder: for tests of what a sandbox with its own /tmp can and cannot see.
+    explicit CliWorld(const QString& base)
+        : m_dir(base + QStringLiteral("/cli-world-XXXXXX"))
+    {
+    }
+
     // The paid API and the LND double, and a wallet with nothing set (no node): for tests
     // of a wallet before its node is connected.
     [[nodiscard]] bool startWithoutNode()
@@ -50,8 +60,23 @@ public:
             qWarning("node set failed: %s", set.err.constData());
             return false;
         }
+        // fetch and mcp act for an agent that proves itself (DESIGN §3.8): "tester".
+        const auto added = wallet({QStringLiteral("--json"), QStringLiteral("agent"),
+                                   QStringLiteral("add"), QStringLiteral("tester")});
+        m_agentCredential = QJsonDocument::fromJson(added.out)
+                                .object()
+                                .value(QLatin1String("credential"))
+                                .toString();
+        if (added.exitCode != 0 || m_agentCredential.isEmpty()) {
+            qWarning("agent add failed: %s", added.err.constData());
+            return false;
+        }
+        m_environment.insert(QStringLiteral("L402_WALLET_AGENT"), m_agentCredential);
         return true;
     }
+
+    // "tester:<secret>", in L402_WALLET_AGENT of every run after start().
+    QString agentCredential() const { return m_agentCredential; }
 
     // Runs `l402-wallet --data-dir <wallet> ARGUMENTS` while this process serves the doubles.
     ProcessResult wallet(QStringList arguments, const QProcessEnvironment& extra = {},
@@ -76,6 +101,7 @@ public:
     QString dataDir() const { return m_dir.filePath(QStringLiteral("wallet")); }
     QString path(const QString& name) const { return m_dir.filePath(name); }
     QProcessEnvironment environment() const { return m_environment; }
+    void unsetEnvironment(const QString& name) { m_environment.remove(name); }
 
 private:
     static bool writeFile(const QString& path, const QByteArray& content)
@@ -88,6 +114,7 @@ private:
     FakeLnd m_lnd;
     std::unique_ptr<demo::PaidApiServer> m_api;
     QProcessEnvironment m_environment;
+    QString m_agentCredential;
 };
 
 } // namespace l402::test
