@@ -152,7 +152,7 @@ if(UNIX AND NOT APPLE)
   # Depends: from dpkg-shlibdeps on the installed binary (Qt, OpenSSL, SQLCipher, ...).
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
   # The default key store is the Secret Service (QtKeychain over D-Bus).
-  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gnome-keyring")
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gnome-keyring, bubblewrap")
   set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
   set(CPACK_DEBIAN_COMPRESSION_TYPE "xz")
 elseif(WIN32)

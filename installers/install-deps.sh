@@ -14,7 +14,7 @@ test_packages=(
   qt6-qpa-plugins xvfb xauth x11-utils dbus dbus-x11 gnome-keyring libsecret-tools
   python3 python3-pymacaroons python3-requests nodejs fonts-dejavu-core
   clang clang-format clang-tidy libclang-rt-14-dev
-  dpkg-dev file appstream desktop-file-utils man-db groff-base bsdutils
+  dpkg-dev file appstream desktop-file-utils man-db groff-base bsdutils bubblewrap
 )
 
 wanted=("${build_packages[@]}")
