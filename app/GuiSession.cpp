@@ -3,6 +3,7 @@
 #include "core/store/WalletKey.h"
 #include "ui/AgentSecretDialog.h"
 #include "ui/MainWindow.h"
+#include "ui/OwnerConfirmDialog.h"
 #include "ui/TrayIcon.h"
 #include "ui/Widgets.h"
 
@@ -22,6 +23,8 @@ GuiSession::GuiSession(ui::MainWindow& window, ui::TrayIcon* tray, WalletHost::O
 {
     m_thread.setObjectName(QStringLiteral("l402-wallet"));
     m_thread.start();
+    qRegisterMetaType<l402::control::OwnerRequest>();
+    m_ownerConfirm = new ui::OwnerConfirmDialog(&window);
     connect(&window, &ui::MainWindow::lockRequested, this, &GuiSession::lock);
     if (tray) {
         connect(&window, &ui::MainWindow::overviewChanged, tray,
@@ -52,6 +55,8 @@ void GuiSession::start(std::optional<crypto::SecureBytes> passphrase)
     options.proxy = m_options.proxy;
     options.approverPresent = true; // the window answers approvals
     options.portExplicit = m_options.portExplicit;
+    options.ownerWindow = true; // owner commands from other processes are confirmed here
+    options.ownerConfirmTimeout = m_options.ownerConfirmTimeout;
     if (m_firstRun && !m_firstRun->nodeArguments.isEmpty()) {
         // Saved by the host before its engine starts, so the first payment uses it.
         auto settings = node::settingsFromArguments(m_firstRun->nodeArguments);
@@ -91,6 +96,16 @@ void GuiSession::start(std::optional<crypto::SecureBytes> passphrase)
             m_tray->setProxyState(true, port);
         }
     });
+    connect(host, &WalletHost::ownerConfirmationNeeded, m_ownerConfirm,
+            &ui::OwnerConfirmDialog::enqueue);
+    connect(host, &WalletHost::ownerConfirmationEnded, m_ownerConfirm,
+            &ui::OwnerConfirmDialog::resolved);
+    connect(m_ownerConfirm, &ui::OwnerConfirmDialog::answered, host,
+            [host = QPointer<WalletHost>(host)](const QString& id, bool allow) {
+                if (host) {
+                    host->answerOwner(id, allow);
+                }
+            });
     connect(host, &WalletHost::serviceReady, this, [this, host](service::WalletService* service) {
         if (m_host != host) {
             return;
@@ -112,6 +127,7 @@ void GuiSession::stopHost()
     // folder lock is free before a new host starts.
     WalletHost* host = m_host.data();
     m_host.clear();
+    m_ownerConfirm->clear(); // the host that asked is going: nothing here can be answered
     m_service.clear();
     m_window.setService(nullptr); // before the service goes: nothing may reach it after
     m_window.setDemoTryLine(QString());

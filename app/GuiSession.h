@@ -10,6 +10,7 @@
 
 namespace l402::ui {
 class MainWindow;
+class OwnerConfirmDialog;
 class TrayIcon;
 } // namespace l402::ui
 
@@ -36,6 +37,8 @@ public:
     bool isUnlocked() const { return m_service != nullptr; }
     void setFirstRun(FirstRun firstRun) { m_firstRun = std::move(firstRun); }
     // Tests answer the passphrase question without a dialog.
+    // The confirmation owner commands from other processes wait for (tests click it).
+    ui::OwnerConfirmDialog* ownerConfirmDialog() const { return m_ownerConfirm; }
     void setPassphraseSource(std::function<std::optional<QByteArray>(bool wrong)> source)
     {
         m_passphraseSource = std::move(source);
@@ -55,6 +58,7 @@ private:
     WalletHost::Options m_options;
     QThread m_thread;
     QPointer<WalletHost> m_host;
+    ui::OwnerConfirmDialog* m_ownerConfirm = nullptr; // child of the window
     QPointer<service::WalletService> m_service;
     std::optional<FirstRun> m_firstRun;
     std::function<std::optional<QByteArray>(bool wrong)> m_passphraseSource;

@@ -10,6 +10,7 @@
 #include "core/service/WalletService.h"
 #include "tests/support/FakeLnd.h"
 #include "tests/support/HistorySeed.h"
+#include "tests/support/ProcessRunner.h"
 #include "tests/support/StoreFixtures.h"
 #include "ui/ActivityModel.h"
 #include "ui/ActivityPage.h"
@@ -19,6 +20,7 @@
 #include "ui/BudgetsPage.h"
 #include "ui/MainWindow.h"
 #include "ui/NodePage.h"
+#include "ui/OwnerConfirmDialog.h"
 #include "ui/RuleEditor.h"
 #include "ui/TokensModel.h"
 #include "ui/TokensPage.h"
@@ -90,6 +92,7 @@ private Q_SLOTS:
     void lockedWalletCanBeAnsweredAfterUnlock();
     void everyPageRendersToPng();
     void trayPauseStopsPaymentsAndShowsIt();
+    void ownerCommandsAreConfirmedInTheWindow();
 
 private:
     bool startWallet();
@@ -102,6 +105,9 @@ private:
     bool waitForPrompt(int queued);
     // Lets every request the window sent to the wallet, and every answer, arrive.
     void drain();
+    // An owner command from another process, as an agent's shell would send it.
+    void startOwnerCommand(QProcess& cli, const QStringList& arguments);
+    QByteArray readCommand(const QStringList& arguments);
 
     QTemporaryDir m_dir;
     std::unique_ptr<ui::MainWindow> m_window;
@@ -123,6 +129,7 @@ bool WalletGuiTest::startWallet()
     options.proxy.port = 0;
     options.proxy.addresses = {QHostAddress(QHostAddress::LocalHost)};
     options.portExplicit = true;
+    options.ownerConfirmTimeout = std::chrono::seconds(4);
     m_session = std::make_unique<app::GuiSession>(*m_window, nullptr, std::move(options));
     connect(m_session.get(), &app::GuiSession::serviceReady, this,
             [this](service::WalletService* wallet) { m_service = wallet; });
@@ -815,6 +822,127 @@ void WalletGuiTest::trayPauseStopsPaymentsAndShowsIt()
         return wallet.setAgentPaused(QStringLiteral("demo"), false).ok();
     }));
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->pausedBanner()->isVisible(), 10'000);
+}
+
+void WalletGuiTest::startOwnerCommand(QProcess& cli, const QStringList& arguments)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("L402_WALLET_PASSPHRASE"));
+    environment.remove(QStringLiteral("L402_WALLET_HOME"));
+    cli.setProcessEnvironment(environment);
+    // setsid: no terminal to type a passphrase on, so the window is the only proof.
+    cli.start(QStringLiteral("setsid"),
+              QStringList{QStringLiteral("-w"), QStringLiteral(L402_WALLET_EXECUTABLE),
+                          QStringLiteral("--data-dir"), m_dir.path() + QStringLiteral("/wallet"),
+                          QStringLiteral("--json")} +
+                  arguments);
+}
+
+QByteArray WalletGuiTest::readCommand(const QStringList& arguments)
+{
+    QProcess cli;
+    startOwnerCommand(cli, arguments);
+    return finish(cli);
+}
+
+void WalletGuiTest::ownerCommandsAreConfirmedInTheWindow()
+{
+    ui::OwnerConfirmDialog* dialog = m_session->ownerConfirmDialog();
+    QVERIFY(dialog);
+    const QString directory = screenshotDirectory();
+    const auto asked = [&](QProcess& cli) {
+        const bool shown = QTest::qWaitFor(
+            [&] {
+                return (dialog->isVisible() && dialog->queued() == 1) ||
+                       cli.state() == QProcess::NotRunning;
+            },
+            30'000);
+        if (!shown || !dialog->isVisible()) {
+            qWarning("the dialog did not ask: %s %s", cli.readAllStandardOutput().constData(),
+                     cli.readAllStandardError().constData());
+            return false;
+        }
+        return true;
+    };
+
+    // Allow: the dialog names the command, what it does and who asked.
+    QProcess allowed;
+    startOwnerCommand(allowed,
+                      {QStringLiteral("budget"), QStringLiteral("set"),
+                       QStringLiteral("owner-test.example"), QStringLiteral("--mode"),
+                       QStringLiteral("auto"), QStringLiteral("--daily"), QStringLiteral("50")});
+    QVERIFY(asked(allowed));
+    QVERIFY(!dialog->allowArmed()); // a click already on its way does not allow it
+    const QString process = dialog->findChild<QLabel*>(QStringLiteral("ownerProcess"))->text();
+    const QString commandLine =
+        dialog->findChild<QLabel*>(QStringLiteral("ownerCommandLine"))->text();
+    // setsid -w forks: the caller is its child, the l402-wallet process itself.
+    QVERIFY2(process.contains(QStringLiteral("l402-wallet")), qPrintable(process));
+    const QString pid =
+        QRegularExpression(QStringLiteral("process (\\d+)")).match(process).captured(1);
+    QVERIFY2(!pid.isEmpty(), qPrintable(process));
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    QVERIFY(cmdline.open(QIODevice::ReadOnly));
+    QVERIFY(cmdline.readAll().contains("owner-test.example"));
+    QVERIFY2(commandLine.contains(QStringLiteral("budget set owner-test.example")),
+             qPrintable(commandLine));
+    QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("ownerCommand"))
+                ->text()
+                .contains(QStringLiteral("budget set owner-test.example")));
+    const QString effect = dialog->findChild<QLabel*>(QStringLiteral("ownerEffect"))->text();
+    QVERIFY2(effect.contains(QStringLiteral("owner-test.example")), qPrintable(effect));
+    auto* deny = dialog->findChild<QPushButton*>(QStringLiteral("ownerDeny"));
+    auto* allow = dialog->findChild<QPushButton*>(QStringLiteral("ownerAllow"));
+    QVERIFY(deny->isDefault());
+    QVERIFY(QTest::qWaitFor([&] { return dialog->allowArmed(); }, 5'000));
+    dialog->adjustSize();
+    QVERIFY(dialog->grab().save(directory + QStringLiteral("/owner-confirm.png")));
+    dialog->resize(900, 520);
+    QVERIFY(dialog->grab().save(directory + QStringLiteral("/owner-confirm-large.png")));
+    QTest::mouseClick(allow, Qt::LeftButton);
+    const QByteArray allowedOut = finish(allowed);
+    QCOMPARE(allowed.exitCode(), 0);
+    QVERIFY(!dialog->isVisible());
+    QVERIFY2(readCommand({QStringLiteral("budget"), QStringLiteral("list")})
+                 .contains("owner-test.example"),
+             allowedOut.constData());
+
+    // Deny: refused with owner_denied, nothing added.
+    QProcess denied;
+    startOwnerCommand(denied,
+                      {QStringLiteral("agent"), QStringLiteral("add"), QStringLiteral("mallory")});
+    QVERIFY(asked(denied));
+    QTest::mouseClick(deny, Qt::LeftButton);
+    const QByteArray deniedOut = finish(denied);
+    QVERIFY(denied.exitCode() != 0);
+    QVERIFY2(deniedOut.contains("owner_denied"), deniedOut.constData());
+    QVERIFY(!readCommand({QStringLiteral("agent"), QStringLiteral("list")}).contains("mallory"));
+
+    // No answer: a deny when the time is up, and the dialog goes away.
+    QProcess unanswered;
+    startOwnerCommand(unanswered, {QStringLiteral("budget"), QStringLiteral("remove"),
+                                   QStringLiteral("owner-test.example")});
+    QVERIFY(asked(unanswered));
+    const QByteArray unansweredOut = finish(unanswered);
+    QVERIFY(unanswered.exitCode() != 0);
+    QVERIFY2(unansweredOut.contains("owner_denied"), unansweredOut.constData());
+    QVERIFY(QTest::qWaitFor([&] { return !dialog->isVisible(); }, 5'000));
+    QVERIFY(readCommand({QStringLiteral("budget"), QStringLiteral("list")})
+                .contains("owner-test.example"));
+
+    // The brake is never asked about.
+    QProcess paused;
+    startOwnerCommand(paused, {QStringLiteral("pause")});
+    finish(paused);
+    QCOMPARE(paused.exitCode(), 0);
+    QVERIFY(!dialog->isVisible());
+    QProcess resumed;
+    startOwnerCommand(resumed, {QStringLiteral("resume")});
+    QVERIFY(asked(resumed));
+    QVERIFY(QTest::qWaitFor([&] { return dialog->allowArmed(); }, 5'000));
+    QTest::mouseClick(allow, Qt::LeftButton);
+    finish(resumed);
+    QCOMPARE(resumed.exitCode(), 0);
 }
 
 QTEST_MAIN(WalletGuiTest)
