@@ -6,6 +6,7 @@
 // has its own network namespace whose only way out is a relay to the wallet's proxy.
 #include "app/Commands.h"
 #include "app/WalletSession.h"
+#include "core/control/ControlCommands.h"
 #include "core/control/ControlServer.h"
 #include "core/proxy/AgentSetup.h"
 #include "core/proxy/LocalCa.h"
@@ -15,6 +16,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHostAddress>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocalServer>
 #include <QLocalSocket>
@@ -69,6 +71,51 @@ void relayLocalToTcp(QLocalSocket* local, quint16 port)
                      [local] { local->disconnectFromServer(); });
     QObject::connect(tcp, &QTcpSocket::errorOccurred, local, [local] { local->abort(); });
     tcp->connectToHost(QHostAddress::LocalHost, port);
+}
+
+// The control socket as the sandbox sees it, bound where the wallet's would be: `fetch`, `mcp`
+// and the read and brake commands inside work as outside, through the wallet's socket; an
+// owner command is answered here with a refusal, whatever proof it carries, because nobody
+// inside the sandbox is the owner. One request per connection, as every client sends them.
+void filterControlConnection(QLocalSocket* inside, const QString& walletSocket)
+{
+    QObject::connect(inside, &QLocalSocket::disconnected, inside, &QObject::deleteLater);
+    QObject::connect(inside, &QLocalSocket::readyRead, inside, [inside, walletSocket] {
+        if (inside->property("forwarded").toBool() || !inside->canReadLine()) {
+            if (inside->bytesAvailable() > 64 * 1024) {
+                inside->abort(); // no line in sight: not a client of ours
+            }
+            return;
+        }
+        inside->setProperty("forwarded", true);
+        const QByteArray line = inside->readLine(64 * 1024);
+        const QJsonObject request = QJsonDocument::fromJson(line).object();
+        if (control::accessOf(control::operationOf(request)) == control::Access::Owner) {
+            const QJsonObject refusal{
+                {QStringLiteral("ok"), false},
+                {QStringLiteral("error"),
+                 QJsonObject{
+                     {QStringLiteral("code"), QStringLiteral("owner_confirmation_required")},
+                     {QStringLiteral("message"),
+                      QStringLiteral("'%1' is an owner command, and nothing inside "
+                                     "'l402-wallet run' can prove the owner: run it "
+                                     "outside the sandbox.")
+                          .arg(control::operationOf(request))}}}};
+            inside->write(QJsonDocument(refusal).toJson(QJsonDocument::Compact) + '\n');
+            inside->disconnectFromServer();
+            return;
+        }
+        auto* wallet = new QLocalSocket(inside);
+        QObject::connect(wallet, &QLocalSocket::connected, inside,
+                         [wallet, line] { wallet->write(line); });
+        QObject::connect(wallet, &QLocalSocket::readyRead, inside,
+                         [inside, wallet] { inside->write(wallet->readAll()); });
+        QObject::connect(wallet, &QLocalSocket::disconnected, inside,
+                         [inside] { inside->disconnectFromServer(); });
+        QObject::connect(wallet, &QLocalSocket::errorOccurred, inside,
+                         [inside] { inside->abort(); });
+        wallet->connectToServer(walletSocket);
+    });
 }
 
 // Runs `program arguments` with this process's terminal and standard streams, returning its
@@ -271,6 +318,24 @@ int runAgentSandbox(const GlobalOptions& options)
                       << info.absoluteFilePath();
         }
     }
+    // In the empty data folder, only the filtered control socket.
+    QLocalServer controlFilter;
+    const QString filterPath = shared.filePath(QStringLiteral("control.sock"));
+    controlFilter.setSocketOptions(QLocalServer::UserAccessOption);
+    if (!controlFilter.listen(filterPath)) {
+        return reportError(options, Error{QStringLiteral("internal"),
+                                          QStringLiteral("The sandbox's control socket cannot "
+                                                         "listen: %1")
+                                              .arg(controlFilter.errorString())});
+    }
+    const QString walletSocket = control::ControlServer::socketPath(dataDir);
+    QObject::connect(&controlFilter, &QLocalServer::newConnection, &controlFilter,
+                     [&controlFilter, walletSocket] {
+                         while (QLocalSocket* socket = controlFilter.nextPendingConnection()) {
+                             filterControlConnection(socket, walletSocket);
+                         }
+                     });
+    arguments << QStringLiteral("--ro-bind") << filterPath << walletSocket;
     // A session bus at a path outside XDG_RUNTIME_DIR (dbus-launch's /tmp/dbus-*) is covered
     // too; an abstract one only goes away with the network namespace of --only-proxy.
     const QString bus = qEnvironmentVariable("DBUS_SESSION_BUS_ADDRESS");
@@ -292,9 +357,11 @@ int runAgentSandbox(const GlobalOptions& options)
                              "which only --only-proxy hides.\n");
     }
     for (const char* variable : {"DBUS_SESSION_BUS_ADDRESS", "L402_WALLET_PASSPHRASE",
-                                 "L402_WALLET_HOME", "SSH_AUTH_SOCK", "GNOME_KEYRING_CONTROL"}) {
+                                 "SSH_AUTH_SOCK", "GNOME_KEYRING_CONTROL"}) {
         arguments << QStringLiteral("--unsetenv") << QLatin1String(variable);
     }
+    // `fetch` and `mcp` inside find the filtered socket where the wallet's is.
+    arguments << QStringLiteral("--setenv") << QStringLiteral("L402_WALLET_HOME") << dataDir;
     const QString url = proxy::agentProxyUrl(agent, secret, port);
     for (const char* variable : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
         arguments << QStringLiteral("--setenv") << QLatin1String(variable) << url;

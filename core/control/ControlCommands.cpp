@@ -234,4 +234,14 @@ QString describeEffect(const QString& command, const QStringList& arguments)
                  : QStringLiteral("run '%1'").arg(command + u' ' + arguments.join(u' '));
 }
 
+QString operationOf(const QJsonObject& request)
+{
+    const QString command = request.value(QLatin1String("cmd")).toString();
+    if (command == QLatin1String("run")) {
+        return operationName(request.value(QLatin1String("command")).toString(),
+                             request.value(QLatin1String("arguments")).toArray());
+    }
+    return command;
+}
+
 } // namespace l402::control

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -29,7 +30,7 @@ struct Operation {
 
 // The one table of every operation a caller can ask of the wallet, through the control
 // socket or the CLI opening the wallet itself. An operation missing from it is refused as an
-// owner operation (default deny); tests/e2e/OwnerProofTest checks that every control command
+// owner operation (default deny); tests/e2e/TrustBoundaryTest checks that every control command
 // and every CLI data command is in it.
 const QList<Operation>& operations();
 std::optional<Operation> findOperation(QStringView name);
@@ -40,6 +41,9 @@ Access accessOf(QStringView operationName);
 // "history" for `history --limit 3`, "agent pause" for `agent pause bot`.
 QString operationName(const QString& command, const QStringList& arguments);
 QString operationName(const QString& command, const QJsonArray& arguments);
+// The operation a control-socket request asks for: its "cmd", or for "run" the data
+// command's words.
+QString operationOf(const QJsonObject& request);
 
 // The owner's view of a request, for the window's confirmation and the terminal prompt:
 // "allow "*" to spend without limit", "approve the payment a1b2 and remember it always".

@@ -295,11 +295,7 @@ void ControlServer::handle(const QJsonObject& request, const CallerProcess& call
                       QStringLiteral("Unknown control command '%1'.").arg(command)));
         return;
     }
-    const QString operation =
-        command == QLatin1String("run")
-            ? operationName(request.value(QLatin1String("command")).toString(),
-                            request.value(QLatin1String("arguments")).toArray())
-            : command;
+    const QString operation = operationOf(request);
     switch (accessOf(operation)) {
     case Access::Read:
     case Access::Brake:

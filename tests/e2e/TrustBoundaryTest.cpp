@@ -691,23 +691,35 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
     const QString dataDir = m_world->dataDir();
     const QString quote = m_world->api().url(QStringLiteral("/v1/quote")).toString();
     // What the child tries, each on a line of its own: "name: result".
+    // The forged request: an owner command with the right passphrase as its proof.
+    const QString forge = QStringLiteral(
+        "import json, socket, sys\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "s.connect(sys.argv[1])\n"
+        "s.sendall(json.dumps({'cmd': 'run', 'command': 'budget', 'arguments': ['set', '*', "
+        "'--mode', 'auto'], 'proof': {'secret': sys.argv[2]}}).encode() + b'\\n')\n"
+        "print('forged:', json.loads(s.makefile().readline())['error']['code'])\n");
+    // What the child tries, each on a line of its own: "name: result". The CLI inside finds
+    // the wallet by L402_WALLET_HOME, which run sets.
     const QString probe =
         QStringLiteral(
-            "echo \"data: $(ls -A '%1' | wc -l)\"\n"
-            "test -e '%1/control.sock' && echo 'socket: visible' || echo 'socket: gone'\n"
+            "echo \"data: $(ls -A '%1' | tr '\\n' ' ')\"\n"
             "test -e '%2/.local/share/keyrings/login.keyring' && echo 'keyring: visible' || echo "
             "'keyring: gone'\n"
             "DBUS_SESSION_BUS_ADDRESS='%3' dbus-send %4 >/dev/null 2>&1 && echo 'bus: reached' || "
             "echo 'bus: unreachable'\n"
-            "'%5' --data-dir '%1' approvals >/dev/null 2>&1 && echo 'cli: reached' || echo 'cli: "
-            "unreachable'\n"
+            "'%5' approvals >/dev/null 2>&1 && echo 'cli read: yes' || echo 'cli read: no'\n"
+            "'%5' --json budget set '*' --mode auto | grep -q owner_confirmation_required && echo "
+            "'cli owner: refused'\n"
+            "python3 -c \"$FORGE\" '%1/control.sock' '%7'\n"
+            "'%5' fetch -q '%6' >/dev/null && echo 'fetch: yes' || echo 'fetch: no'\n"
             "touch '%2/.bashrc' 2>/dev/null && echo 'home: writable' || echo 'home: read-only'\n"
             "touch ./made-inside && echo 'project: writable' || echo 'project: read-only'\n"
             "echo \"passphrase: ${L402_WALLET_PASSPHRASE:-unset}\"\n"
             "curl -sSf --proxy \"$HTTP_PROXY\" --noproxy '' '%6' >/dev/null && echo 'paid: yes' || "
             "echo 'paid: no'\n")
             .arg(dataDir, home.path(), busAddress, listNames.join(u' '),
-                 QStringLiteral(L402_WALLET_EXECUTABLE), quote);
+                 QStringLiteral(L402_WALLET_EXECUTABLE), quote, QLatin1String(kPassphrase));
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.remove(QStringLiteral("L402_WALLET_HOME"));
     environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QLatin1String(kPassphrase));
@@ -715,6 +727,8 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
     environment.insert(QStringLiteral("HOME"), home.path());
     environment.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime.path());
     environment.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), busAddress);
+    environment.insert(QStringLiteral("FORGE"), forge);
+    const QByteArray rulesBefore = snapshot();
     const int sends = m_world->lnd().totalSendCalls();
     QProcess run;
     run.setProcessEnvironment(environment);
@@ -729,7 +743,8 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
     const QByteArray err = run.readAllStandardError();
     QVERIFY2(run.exitCode() == 0, QByteArray(seen + err).constData());
     for (const char* expected :
-         {"data: 0", "socket: gone", "keyring: gone", "bus: unreachable", "cli: unreachable",
+         {"data: control.sock \n", "keyring: gone", "bus: unreachable", "cli read: yes",
+          "cli owner: refused", "forged: owner_confirmation_required", "fetch: yes",
           "home: read-only", "project: writable", "passphrase: unset", "paid: yes"}) {
         QVERIFY2(seen.contains(expected),
                  QByteArray(expected + QByteArray("\n") + seen + err).constData());
@@ -738,6 +753,7 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
     // Outside, everything is where it was; the paid request went through the proxy as tester.
     QVERIFY(QFile::exists(control::ControlServer::socketPath(dataDir)));
     QVERIFY(m_world->lnd().totalSendCalls() <= sends + 1);
+    QCOMPARE(snapshot(), rulesBefore);
     QVERIFY(runProgramServingEvents(QStringLiteral("dbus-send"), listNames, outside).exitCode == 0);
 }
 
