@@ -19,6 +19,9 @@ struct GlobalOptions {
     bool demo = false;
     bool help = false;
     bool version = false;
+    // Set by the running wallet for a read an agent asked for: only that agent's own
+    // history and tokens are shown.
+    QString onlyAgent;
 };
 
 struct ParseError {

@@ -61,10 +61,20 @@ int runHistory(const GlobalOptions& options)
         }
     }
     return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {
-        auto page = wallet.ledger().page(std::nullopt, limit);
+        // An agent's view reads further back and keeps only its own payments.
+        auto page = wallet.ledger().page(
+            std::nullopt, options.onlyAgent.isEmpty() ? limit : std::min(limit * 20, 10'000));
         if (!page) {
             finish(reportError(options, page.error()));
             return;
+        }
+        if (!options.onlyAgent.isEmpty()) {
+            page->removeIf([&](const store::PaymentRecord& record) {
+                return record.payment.agent != options.onlyAgent;
+            });
+            if (page->size() > limit) {
+                page->resize(limit);
+            }
         }
         if (options.json) {
             QJsonArray list;
@@ -163,7 +173,8 @@ int runTokens(const GlobalOptions& options)
         const int64_t now = SystemClock::instance().nowSeconds();
         QJsonArray out;
         for (const payments::Token& token : list.value()) {
-            if (token.status == QLatin1String("removed")) {
+            if (token.status == QLatin1String("removed") ||
+                (!options.onlyAgent.isEmpty() && token.agent != options.onlyAgent)) {
                 continue;
             }
             // An active token past its expiry is shown as what it is.

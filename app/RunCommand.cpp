@@ -77,10 +77,11 @@ void relayLocalToTcp(QLocalSocket* local, quint16 port)
 // and the read and brake commands inside work as outside, through the wallet's socket; an
 // owner command is answered here with a refusal, whatever proof it carries, because nobody
 // inside the sandbox is the owner. One request per connection, as every client sends them.
-void filterControlConnection(QLocalSocket* inside, const QString& walletSocket)
+void filterControlConnection(QLocalSocket* inside, const QString& walletSocket,
+                             const QString& credential)
 {
     QObject::connect(inside, &QLocalSocket::disconnected, inside, &QObject::deleteLater);
-    QObject::connect(inside, &QLocalSocket::readyRead, inside, [inside, walletSocket] {
+    QObject::connect(inside, &QLocalSocket::readyRead, inside, [inside, walletSocket, credential] {
         if (inside->property("forwarded").toBool() || !inside->canReadLine()) {
             if (inside->bytesAvailable() > 64 * 1024) {
                 inside->abort(); // no line in sight: not a client of ours
@@ -105,9 +106,16 @@ void filterControlConnection(QLocalSocket* inside, const QString& walletSocket)
             inside->disconnectFromServer();
             return;
         }
+        QByteArray forwarded = line;
+        if (request.value(QLatin1String("cmd")).toString() == QLatin1String("run")) {
+            // Reads inside are this agent's view: its own history and tokens.
+            QJsonObject scoped = request;
+            scoped.insert(QStringLiteral("agent_credential"), credential);
+            forwarded = QJsonDocument(scoped).toJson(QJsonDocument::Compact) + '\n';
+        }
         auto* wallet = new QLocalSocket(inside);
         QObject::connect(wallet, &QLocalSocket::connected, inside,
-                         [wallet, line] { wallet->write(line); });
+                         [wallet, forwarded] { wallet->write(forwarded); });
         QObject::connect(wallet, &QLocalSocket::readyRead, inside,
                          [inside, wallet] { inside->write(wallet->readAll()); });
         QObject::connect(wallet, &QLocalSocket::disconnected, inside,
@@ -329,12 +337,13 @@ int runAgentSandbox(const GlobalOptions& options)
                                               .arg(controlFilter.errorString())});
     }
     const QString walletSocket = control::ControlServer::socketPath(dataDir);
-    QObject::connect(&controlFilter, &QLocalServer::newConnection, &controlFilter,
-                     [&controlFilter, walletSocket] {
-                         while (QLocalSocket* socket = controlFilter.nextPendingConnection()) {
-                             filterControlConnection(socket, walletSocket);
-                         }
-                     });
+    QObject::connect(
+        &controlFilter, &QLocalServer::newConnection, &controlFilter,
+        [&controlFilter, walletSocket, agentCredential = QString::fromUtf8(*credential)] {
+            while (QLocalSocket* socket = controlFilter.nextPendingConnection()) {
+                filterControlConnection(socket, walletSocket, agentCredential);
+            }
+        });
     arguments << QStringLiteral("--ro-bind") << filterPath << walletSocket;
     // A session bus at a path outside XDG_RUNTIME_DIR (dbus-launch's /tmp/dbus-*) is covered
     // too; an abstract one only goes away with the network namespace of --only-proxy.

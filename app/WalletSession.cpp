@@ -221,6 +221,7 @@ QJsonObject runInHost(store::WalletStore& wallet, const QJsonObject& request, qu
     options.command = request.value(QLatin1String("command")).toString();
     options.json = request.value(QLatin1String("json")).toBool();
     options.dataDir = wallet.dataDir();
+    options.onlyAgent = request.value(QLatin1String("as_agent")).toString();
     for (const QJsonValue& argument : request.value(QLatin1String("arguments")).toArray()) {
         options.arguments << argument.toString();
     }

@@ -298,11 +298,31 @@ void ControlServer::handle(const QJsonObject& request, const CallerProcess& call
     const QString operation = operationOf(request);
     switch (accessOf(operation)) {
     case Access::Read:
-    case Access::Brake:
-        if (auto answered = answer(request, QString(), reply)) {
+    case Access::Brake: {
+        // A read with an agent credential is that agent's view: only its own history and
+        // tokens (`run`'s sandbox sends every read so).
+        QJsonObject scoped = request;
+        scoped.remove(QStringLiteral("as_agent"));
+        if (request.contains(QLatin1String("agent_credential")) &&
+            command == QLatin1String("run")) {
+            const auto agent =
+                m_verifyAgent
+                    ? m_verifyAgent(
+                          request.value(QLatin1String("agent_credential")).toString().toUtf8())
+                    : std::optional<QString>();
+            if (!agent) {
+                reply(failure(QStringLiteral("agent_unknown"),
+                              QStringLiteral("The agent credential is not valid (unknown "
+                                             "agent or wrong secret).")));
+                return;
+            }
+            scoped.insert(QStringLiteral("as_agent"), *agent);
+        }
+        if (auto answered = answer(scoped, QString(), reply)) {
             reply(*answered);
         }
         return;
+    }
     case Access::Agent: {
         const QByteArray credential =
             request.value(QLatin1String("agent_credential")).toString().toUtf8();

@@ -709,6 +709,10 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
             "DBUS_SESSION_BUS_ADDRESS='%3' dbus-send %4 >/dev/null 2>&1 && echo 'bus: reached' || "
             "echo 'bus: unreachable'\n"
             "'%5' approvals >/dev/null 2>&1 && echo 'cli read: yes' || echo 'cli read: no'\n"
+            "'%5' --json tokens | python3 -c \"import json, sys; print('token agents:', "
+            "sorted({t['agent'] for t in json.load(sys.stdin)}))\"\n"
+            "'%5' --json history | python3 -c \"import json, sys; print('history agents:', "
+            "sorted({p['agent'] for p in json.load(sys.stdin)}))\"\n"
             "'%5' --json budget set '*' --mode auto | grep -q owner_confirmation_required && echo "
             "'cli owner: refused'\n"
             "python3 -c \"$FORGE\" '%1/control.sock' '%7'\n"
@@ -744,8 +748,9 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
     QVERIFY2(run.exitCode() == 0, QByteArray(seen + err).constData());
     for (const char* expected :
          {"data: control.sock \n", "keyring: gone", "bus: unreachable", "cli read: yes",
-          "cli owner: refused", "forged: owner_confirmation_required", "fetch: yes",
-          "home: read-only", "project: writable", "passphrase: unset", "paid: yes"}) {
+          "token agents: ['tester']", "history agents: ['tester']", "cli owner: refused",
+          "forged: owner_confirmation_required", "fetch: yes", "home: read-only",
+          "project: writable", "passphrase: unset", "paid: yes"}) {
         QVERIFY2(seen.contains(expected),
                  QByteArray(expected + QByteArray("\n") + seen + err).constData());
     }
