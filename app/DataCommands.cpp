@@ -611,15 +611,18 @@ int runEnv(const GlobalOptions& options)
                            kExitUsage);
     }
     // The wallet keeps only a hash of each secret, so the snippet reads it from the
-    // environment of the shell it runs in rather than printing it again.
-    const QString who =
-        name.isEmpty() ? QStringLiteral("${L402_WALLET_AGENT:?set it to an agent name}") : name;
+    // environment of the shell it runs in rather than printing it again: the credential
+    // (L402_WALLET_AGENT=name:secret, what `agent add` printed), or with --agent NAME the
+    // secret alone.
+    const QString who = name.isEmpty() ? QStringLiteral("${L402_WALLET_AGENT%%:*}") : name;
+    const QString secret = name.isEmpty() ? QStringLiteral("${L402_WALLET_AGENT#*:}")
+                                          : QStringLiteral("${L402_WALLET_AGENT_SECRET:?set it "
+                                                           "to the agent's secret}");
     writeOut(QString(QStringLiteral("# The secret was shown once by 'l402-wallet agent add'.\n") +
-                     envSnippet(who,
-                                QStringLiteral("${L402_WALLET_AGENT_SECRET:?set it to the "
-                                               "agent's secret}"),
-                                resolveDataDir(options)) +
-                     u'\n')
+                     (name.isEmpty() ? QStringLiteral(": \"${L402_WALLET_AGENT:?set it to "
+                                                      "name:secret, as agent add printed it}\"\n")
+                                     : QString()) +
+                     envSnippet(who, secret, resolveDataDir(options)) + u'\n')
                  .toUtf8());
     return kExitOk;
 }

@@ -717,6 +717,7 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
             "'cli owner: refused'\n"
             "python3 -c \"$FORGE\" '%1/control.sock' '%7'\n"
             "'%5' fetch -q '%6' >/dev/null && echo 'fetch: yes' || echo 'fetch: no'\n"
+            "printf '%s' \"$MCP_IN\" | '%5' mcp | grep -q structuredContent && echo 'mcp: yes'\n"
             "touch '%2/.bashrc' 2>/dev/null && echo 'home: writable' || echo 'home: read-only'\n"
             "touch ./made-inside && echo 'project: writable' || echo 'project: read-only'\n"
             "echo \"passphrase: ${L402_WALLET_PASSPHRASE:-unset}\"\n"
@@ -732,6 +733,16 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
     environment.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime.path());
     environment.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), busAddress);
     environment.insert(QStringLiteral("FORGE"), forge);
+    // An MCP client's first words and one tool call, as `run -- l402-wallet mcp` gets them.
+    environment.insert(
+        QStringLiteral("MCP_IN"),
+        QStringLiteral(
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+            "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{"
+            "\"name\":\"probe\",\"version\":\"1\"}}}\n"
+            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+            "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+            "\"name\":\"list_tokens\",\"arguments\":{}}}\n"));
     const QByteArray rulesBefore = snapshot();
     const int sends = m_world->lnd().totalSendCalls();
     QProcess run;
