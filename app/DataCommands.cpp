@@ -8,6 +8,7 @@
 #include "core/payments/TokenStore.h"
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
+#include "core/policy/RuleEdit.h"
 #include "core/policy/SpendingSwitch.h"
 #include "core/protocol/Macaroon.h"
 #include "core/proxy/AgentSetup.h"
@@ -221,24 +222,52 @@ int runBudget(const GlobalOptions& options)
         return reportError(options, usage(QStringLiteral("budget takes set, list or remove.")),
                            kExitUsage);
     }
-    policy::BudgetRule rule;
-    rule.mode = policy::Mode::Auto;
+    // `budget set` changes only what it names (RuleEdit); --clear-X removes a limit.
+    policy::RuleEdit edit;
     if (action != QLatin1String("list")) {
         if (args.size() < 2 || args.at(1).startsWith(QLatin1String("--"))) {
             return reportError(options,
                                usage(QStringLiteral("budget %1 needs a PATTERN.").arg(action)),
                                kExitUsage);
         }
-        rule.pattern = args.at(1);
+        edit.pattern = args.at(1);
+        const struct {
+            const char* name;
+            policy::RuleEdit::Change<int64_t> policy::RuleEdit::*field;
+        } amounts[] = {{"max-payment", &policy::RuleEdit::maxPaymentMsat},
+                       {"daily", &policy::RuleEdit::dailyMsat},
+                       {"weekly", &policy::RuleEdit::weeklyMsat},
+                       {"monthly", &policy::RuleEdit::monthlyMsat},
+                       {"ask-above", &policy::RuleEdit::askAboveMsat}};
         for (qsizetype i = 2; i < args.size(); ++i) {
             const QString& name = args.at(i);
+            if (action == QLatin1String("set") && name.startsWith(QLatin1String("--clear-"))) {
+                const QString what = name.mid(8);
+                bool known = false;
+                for (const auto& amount : amounts) {
+                    if (what == QLatin1String(amount.name)) {
+                        edit.*amount.field = std::optional<int64_t>();
+                        known = true;
+                    }
+                }
+                if (what == QLatin1String("rate")) {
+                    edit.maxRate = std::optional<policy::PaymentRate>();
+                    known = true;
+                }
+                if (!known) {
+                    return reportError(
+                        options, usage(QStringLiteral("budget set does not know %1.").arg(name)),
+                        kExitUsage);
+                }
+                continue;
+            }
             if (i + 1 >= args.size()) {
                 return reportError(options, usage(QStringLiteral("%1 needs a value.").arg(name)),
                                    kExitUsage);
             }
             const QString value = args.at(++i);
             if (name == QLatin1String("--agent")) {
-                rule.agent = value;
+                edit.agent = value;
                 continue;
             }
             if (action == QLatin1String("remove")) {
@@ -253,28 +282,29 @@ int runBudget(const GlobalOptions& options)
                                        usage(QStringLiteral("--mode is auto, ask or block.")),
                                        kExitUsage);
                 }
-                rule.mode = *mode;
+                edit.mode = *mode;
                 continue;
             }
-            bool ok = false;
-            const qlonglong sats = value.toLongLong(&ok);
-            if (!ok || sats < 0) {
-                return reportError(
-                    options, usage(QStringLiteral("%1 takes a whole number of sats.").arg(name)),
-                    kExitUsage);
+            if (name == QLatin1String("--max-rate")) {
+                auto rate = policy::PaymentRate::parse(value);
+                if (!rate) {
+                    return reportError(options, rate.error(), kExitUsage);
+                }
+                edit.maxRate = std::optional<policy::PaymentRate>(rate.value());
+                continue;
             }
-            const int64_t msat = sats * 1000;
-            if (name == QLatin1String("--max-payment")) {
-                rule.maxPaymentMsat = msat;
-            } else if (name == QLatin1String("--daily")) {
-                rule.dailyMsat = msat;
-            } else if (name == QLatin1String("--weekly")) {
-                rule.weeklyMsat = msat;
-            } else if (name == QLatin1String("--monthly")) {
-                rule.monthlyMsat = msat;
-            } else if (name == QLatin1String("--ask-above")) {
-                rule.askAboveMsat = msat;
-            } else {
+            bool known = false;
+            for (const auto& amount : amounts) {
+                if (name == QStringLiteral("--") + QLatin1String(amount.name)) {
+                    auto msat = policy::parseSatsAsMsat(value, name);
+                    if (!msat) {
+                        return reportError(options, msat.error(), kExitUsage);
+                    }
+                    edit.*amount.field = std::optional<int64_t>(msat.value());
+                    known = true;
+                }
+            }
+            if (!known) {
                 return reportError(options,
                                    usage(QStringLiteral("budget set does not know %1.").arg(name)),
                                    kExitUsage);
@@ -288,17 +318,19 @@ int runBudget(const GlobalOptions& options)
         policy::BudgetBook book(wallet.database(), SystemClock::instance(),
                                 QTimeZone::systemTimeZone());
         if (action == QLatin1String("set")) {
-            auto saved = book.saveRule(rule);
+            auto saved = book.editRule(edit);
             if (!saved) {
+                const QString& code = saved.error().code;
                 finish(reportError(options, saved.error(),
-                                   saved.error().code == QLatin1String("invalid_pattern") ||
-                                           saved.error().code == QLatin1String("invalid_amount")
+                                   code == QLatin1String("invalid_pattern") ||
+                                           code == QLatin1String("invalid_amount") ||
+                                           code == QLatin1String("invalid_rate")
                                        ? kExitUsage
                                        : kExitError));
                 return;
             }
         } else if (action == QLatin1String("remove")) {
-            auto removed = book.removeRule(rule.pattern, rule.agent);
+            auto removed = book.removeRule(edit.pattern, edit.agent);
             if (!removed) {
                 finish(reportError(options, removed.error()));
                 return;
@@ -307,10 +339,10 @@ int runBudget(const GlobalOptions& options)
                 finish(reportError(
                     options, Error{QStringLiteral("not_found"),
                                    QStringLiteral("No budget rule for %1%2.")
-                                       .arg(rule.pattern,
-                                            rule.agent.isEmpty()
+                                       .arg(edit.pattern,
+                                            edit.agent.isEmpty()
                                                 ? QString()
-                                                : QStringLiteral(" (agent %1)").arg(rule.agent))}));
+                                                : QStringLiteral(" (agent %1)").arg(edit.agent))}));
                 return;
             }
         }
@@ -325,6 +357,8 @@ int runBudget(const GlobalOptions& options)
         for (const policy::BudgetRule& r : rules.value()) {
             auto usage = book.usageOf(r, windows);
             const policy::Usage used = usage ? usage.value() : policy::Usage{};
+            auto recent = book.recentPaymentsOf(r);
+            const int64_t inRateWindow = recent ? recent.value() : 0;
             if (options.json) {
                 out.append(QJsonObject{
                     {QStringLiteral("pattern"), r.pattern},
@@ -336,37 +370,25 @@ int runBudget(const GlobalOptions& options)
                     {QStringLiteral("weekly_msat"), optionalMsat(r.weeklyMsat)},
                     {QStringLiteral("monthly_msat"), optionalMsat(r.monthlyMsat)},
                     {QStringLiteral("ask_above_msat"), optionalMsat(r.askAboveMsat)},
+                    {QStringLiteral("max_rate"),
+                     r.maxRate ? QJsonValue(r.maxRate->toString()) : QJsonValue()},
+                    {QStringLiteral("payments_in_rate_window"),
+                     r.maxRate ? QJsonValue(qint64(inRateWindow)) : QJsonValue()},
                     {QStringLiteral("used_today_msat"), qint64(used.dayMsat)},
                     {QStringLiteral("used_this_week_msat"), qint64(used.weekMsat)},
                     {QStringLiteral("used_this_month_msat"), qint64(used.monthMsat)}});
             } else {
-                QStringList limits;
-                if (r.maxPaymentMsat) {
-                    limits << QStringLiteral("max %1 per payment").arg(sat(*r.maxPaymentMsat));
-                }
-                if (r.dailyMsat) {
-                    limits << QStringLiteral("%1 of %2 today")
-                                  .arg(sat(used.dayMsat), sat(*r.dailyMsat));
-                }
-                if (r.weeklyMsat) {
-                    limits << QStringLiteral("%1 of %2 this week")
-                                  .arg(sat(used.weekMsat), sat(*r.weeklyMsat));
-                }
-                if (r.monthlyMsat) {
-                    limits << QStringLiteral("%1 of %2 this month")
-                                  .arg(sat(used.monthMsat), sat(*r.monthlyMsat));
-                }
-                if (r.askAboveMsat) {
-                    limits << QStringLiteral("ask above %1").arg(sat(*r.askAboveMsat));
-                }
-                printLine(QStringLiteral("%1%2  %3  %4")
-                              .arg(r.pattern,
-                                   r.agent.isEmpty() ? QString()
-                                                     : QStringLiteral(" (agent %1)").arg(r.agent),
-                                   policy::modeName(r.mode),
-                                   limits.isEmpty() ? QStringLiteral("no limits")
-                                                    : limits.join(QStringLiteral(", "))));
+                printLine(QStringLiteral("%1  %2  %3")
+                              .arg(r.label(), policy::modeName(r.mode),
+                                   policy::describeLimits(r, used, inRateWindow)));
             }
+        }
+        if (!options.json && rules->size() > 1) {
+            // What the list means: limits combine, none lifts another (DESIGN §3.7).
+            printLine(QStringLiteral("Every matching rule applies to a payment: any block "
+                                     "blocks, every limit must have room; the most specific "
+                                     "rule (or an agent's rule that asks) decides whether to "
+                                     "ask."));
         }
         if (options.json) {
             printJson(out);

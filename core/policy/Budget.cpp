@@ -1,10 +1,12 @@
 #include "core/policy/Budget.h"
 
+#include "core/policy/RuleEdit.h"
 #include "core/util/Money.h"
 
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace l402::policy {
 namespace {
@@ -41,6 +43,9 @@ BudgetRule readRule(const Statement& row)
     rule.mode = modeFromName(row.text(7)).value_or(Mode::Ask);
     rule.askAboveMsat = optionalColumn(row, 8);
     rule.createdAt = row.integer(9);
+    if (!row.isNull(10) && !row.isNull(11)) {
+        rule.maxRate = PaymentRate{row.integer(10), row.integer(11)};
+    }
     return rule;
 }
 
@@ -48,6 +53,18 @@ QString sat(int64_t msat)
 {
     return formatMsatAsSat(static_cast<uint64_t>(std::max<int64_t>(msat, 0)));
 }
+
+// Stored amounts and sums of them are int64 msat; a sum past the end counts as full.
+int64_t plus(int64_t a, int64_t b)
+{
+    int64_t sum = 0;
+    return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<int64_t>::max() : sum;
+}
+
+constexpr const char* kRuleColumns =
+    "SELECT id, pattern, agent, max_payment_msat, daily_msat, weekly_msat, monthly_msat, "
+    "mode, ask_above_msat, created_at, max_rate_count, max_rate_period_seconds "
+    "FROM budget_rules ";
 
 } // namespace
 
@@ -87,6 +104,12 @@ bool BudgetRule::needsApproval(int64_t amountMsat) const
     return true;
 }
 
+QString BudgetRule::label() const
+{
+    const QString quoted = u'"' + pattern + u'"';
+    return agent.isEmpty() ? quoted : QStringLiteral("%1 (agent %2)").arg(quoted, agent);
+}
+
 Windows windowsAt(const QDateTime& now, const QTimeZone& zone)
 {
     const QDate today = now.toTimeZone(zone).date();
@@ -111,8 +134,7 @@ Result<QList<BudgetRule>> BudgetBook::rules()
 {
     using R = Result<QList<BudgetRule>>;
     auto statement = m_database.prepare(
-        "SELECT id, pattern, agent, max_payment_msat, daily_msat, weekly_msat, monthly_msat, "
-        "mode, ask_above_msat, created_at FROM budget_rules ORDER BY pattern, agent");
+        QByteArray(QByteArray(kRuleColumns) + "ORDER BY pattern, agent").constData());
     if (!statement) {
         return R(statement.error());
     }
@@ -129,30 +151,118 @@ Result<QList<BudgetRule>> BudgetBook::rules()
     }
 }
 
-Result<int64_t> BudgetBook::saveRule(BudgetRule rule)
+namespace {
+
+Status validateRule(BudgetRule& rule)
 {
     auto pattern = HostPattern::parse(rule.pattern);
     if (!pattern) {
-        return Result<int64_t>(pattern.error());
+        return Status(pattern.error());
     }
     for (const auto& amount : {rule.maxPaymentMsat, rule.dailyMsat, rule.weeklyMsat,
                                rule.monthlyMsat, rule.askAboveMsat}) {
         if (amount && *amount < 0) {
-            return Result<int64_t>::failure(QStringLiteral("invalid_amount"),
-                                            QStringLiteral("Budget amounts cannot be negative."));
+            return Status(Error{QStringLiteral("invalid_amount"),
+                                QStringLiteral("Budget amounts cannot be negative.")});
         }
     }
+    if (rule.maxRate && !rule.maxRate->valid()) {
+        return Status(Error{QStringLiteral("invalid_rate"),
+                            QStringLiteral("A payment rate is a positive number of payments "
+                                           "per minute, hour or day.")});
+    }
     rule.pattern = pattern->text();
+    return success();
+}
+
+} // namespace
+
+Result<int64_t> BudgetBook::saveRule(BudgetRule rule)
+{
+    if (auto valid = validateRule(rule); !valid) {
+        return Result<int64_t>(valid.error());
+    }
     UsageNeutralWrite neutral(*this);
     auto transaction = Transaction::begin(m_database);
     if (!transaction) {
         return Result<int64_t>(transaction.error());
     }
+    auto id = saveRuleLocked(rule);
+    if (!id) {
+        return id;
+    }
+    if (auto committed = (*transaction)->commit(); !committed) {
+        return Result<int64_t>(committed.error());
+    }
+    return id;
+}
+
+Result<BudgetRule> BudgetBook::editRule(const RuleEdit& edit)
+{
+    using R = Result<BudgetRule>;
+    auto pattern = HostPattern::parse(edit.pattern);
+    if (!pattern) {
+        return R(pattern.error());
+    }
+    UsageNeutralWrite neutral(*this);
+    auto transaction = Transaction::begin(m_database);
+    if (!transaction) {
+        return R(transaction.error());
+    }
+    auto existing = findRule(pattern->text(), edit.agent);
+    if (!existing) {
+        return R(existing.error());
+    }
+    BudgetRule rule = edit.applyTo(existing.value());
+    if (auto valid = validateRule(rule); !valid) {
+        return R(valid.error());
+    }
+    auto id = saveRuleLocked(rule);
+    if (!id) {
+        return R(id.error());
+    }
+    if (auto committed = (*transaction)->commit(); !committed) {
+        return R(committed.error());
+    }
+    auto saved = findRule(rule.pattern, rule.agent);
+    if (!saved) {
+        return R(saved.error());
+    }
+    return saved.value().value_or(rule);
+}
+
+Result<std::optional<BudgetRule>> BudgetBook::findRule(const QString& pattern, const QString& agent)
+{
+    using R = Result<std::optional<BudgetRule>>;
+    auto statement = m_database.prepare(
+        QByteArray(QByteArray(kRuleColumns) + "WHERE pattern = ?1 AND ifnull(agent, '') = ?2")
+            .constData());
+    if (!statement) {
+        return R(statement.error());
+    }
+    statement->bind(1, pattern).bind(2, agent);
+    auto row = statement->step();
+    if (!row) {
+        return R(row.error());
+    }
+    if (!row.value()) {
+        return std::optional<BudgetRule>();
+    }
+    return std::optional<BudgetRule>(readRule(*statement));
+}
+
+Result<int64_t> BudgetBook::saveRuleLocked(const BudgetRule& rule)
+{
+    const std::optional<int64_t> rateCount =
+        rule.maxRate ? std::optional<int64_t>(rule.maxRate->count) : std::nullopt;
+    const std::optional<int64_t> ratePeriod =
+        rule.maxRate ? std::optional<int64_t>(rule.maxRate->periodSeconds) : std::nullopt;
     // SQLite 3.15 has no UPSERT: update the rule for this pattern and agent in place (its id,
     // which reservations point at, stays), or insert it when there is none.
     auto update = m_database.prepare(
         "UPDATE budget_rules SET max_payment_msat = ?3, daily_msat = ?4, weekly_msat = ?5, "
-        "monthly_msat = ?6, mode = ?7, ask_above_msat = ?8 WHERE pattern = ?1 AND agent = ?2");
+        "monthly_msat = ?6, mode = ?7, ask_above_msat = ?8, max_rate_count = ?9, "
+        "max_rate_period_seconds = ?10 WHERE pattern = ?1 AND agent = ?2");
     if (!update) {
         return Result<int64_t>(update.error());
     }
@@ -163,15 +273,17 @@ Result<int64_t> BudgetBook::saveRule(BudgetRule rule)
         .bindOptional(5, rule.weeklyMsat)
         .bindOptional(6, rule.monthlyMsat)
         .bind(7, modeName(rule.mode))
-        .bindOptional(8, rule.askAboveMsat);
+        .bindOptional(8, rule.askAboveMsat)
+        .bindOptional(9, rateCount)
+        .bindOptional(10, ratePeriod);
     if (auto done = update->run(); !done) {
         return Result<int64_t>(done.error());
     }
     if (m_database.changes() == 0) {
         auto insert = m_database.prepare(
             "INSERT INTO budget_rules (pattern, agent, max_payment_msat, daily_msat, "
-            "weekly_msat, monthly_msat, mode, ask_above_msat, created_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+            "weekly_msat, monthly_msat, mode, ask_above_msat, created_at, max_rate_count, "
+            "max_rate_period_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
         if (!insert) {
             return Result<int64_t>(insert.error());
         }
@@ -183,7 +295,9 @@ Result<int64_t> BudgetBook::saveRule(BudgetRule rule)
             .bindOptional(6, rule.monthlyMsat)
             .bind(7, modeName(rule.mode))
             .bindOptional(8, rule.askAboveMsat)
-            .bind(9, m_clock.nowSeconds());
+            .bind(9, m_clock.nowSeconds())
+            .bindOptional(10, rateCount)
+            .bindOptional(11, ratePeriod);
         if (auto done = insert->run(); !done) {
             return Result<int64_t>(done.error());
         }
@@ -198,11 +312,7 @@ Result<int64_t> BudgetBook::saveRule(BudgetRule rule)
                                            QStringLiteral("The saved rule is missing.")}
                                    : row.error());
     }
-    const int64_t id = idOf->integer(0);
-    if (auto committed = (*transaction)->commit(); !committed) {
-        return Result<int64_t>(committed.error());
-    }
-    return id;
+    return idOf->integer(0);
 }
 
 Result<bool> BudgetBook::removeRule(const QString& pattern, const QString& agent)
@@ -248,9 +358,20 @@ int64_t BudgetBook::changeStamp() const
     return sqlite3_total_changes(m_database.handle());
 }
 
+int64_t BudgetBook::othersStamp() const
+{
+    auto statement = m_database.prepare("PRAGMA data_version");
+    if (!statement) {
+        return -2; // unknown: never equal to a stamp taken when it was known
+    }
+    auto row = statement->step();
+    return row && row.value() ? statement->integer(0) : -2;
+}
+
 bool BudgetBook::usageCacheCurrent() const
 {
-    return m_cache && m_cache->stamp == changeStamp();
+    return m_cache && m_cache->stamp == changeStamp() && m_cacheOthersStamp >= 0 &&
+           m_cacheOthersStamp == othersStamp();
 }
 
 void BudgetBook::restamp()
@@ -285,8 +406,8 @@ Status BudgetBook::ensureUsageCache(const Windows& windows)
     const int64_t day = windows.day.start.toSecsSinceEpoch();
     const int64_t week = windows.week.start.toSecsSinceEpoch();
     const int64_t month = windows.month.start.toSecsSinceEpoch();
-    if (m_cache && m_cache->stamp == changeStamp() && m_cache->dayStart == day &&
-        m_cache->weekStart == week && m_cache->monthStart == month) {
+    if (usageCacheCurrent() && m_cache->dayStart == day && m_cache->weekStart == week &&
+        m_cache->monthStart == month) {
         return success();
     }
     // One range scan from the earlier of the week and month starts; each payment counts in
@@ -305,6 +426,8 @@ Status BudgetBook::ensureUsageCache(const Windows& windows)
         " FROM reservations WHERE released_at IS NULL AND payment_id IS NULL) "
         "GROUP BY origin, agent";
     m_cache.reset();
+    // Taken before the scan: a commit elsewhere during it only makes the next check rebuild.
+    const int64_t others = othersStamp();
     auto statement = m_database.prepare(kSpent);
     if (!statement) {
         return Status(statement.error());
@@ -337,6 +460,7 @@ Status BudgetBook::ensureUsageCache(const Windows& windows)
     }
     cache.stamp = changeStamp();
     m_cache = std::move(cache);
+    m_cacheOthersStamp = others;
     return success();
 }
 
@@ -368,6 +492,59 @@ Result<BudgetVerdict> BudgetBook::evaluate(const Origin& origin, const QString& 
     return evaluateLocked(origin, agent, amountMsat, feeReserveMsat);
 }
 
+Result<QList<BudgetBook::RecentCount>> BudgetBook::recentCounts(int64_t since)
+{
+    using R = Result<QList<RecentCount>>;
+    // A payment and its linked reservation are one payment: the reservation counts only
+    // while it is open and not yet written as a payment.
+    auto statement = m_database.prepare(
+        "SELECT origin, agent, COUNT(*) FROM ("
+        " SELECT origin, agent FROM payments WHERE created_at >= ?1 AND status <> 'failed'"
+        " UNION ALL SELECT origin, agent FROM reservations"
+        " WHERE released_at IS NULL AND payment_id IS NULL AND created_at >= ?1) "
+        "GROUP BY origin, agent");
+    if (!statement) {
+        return R(statement.error());
+    }
+    statement->bind(1, since);
+    QList<RecentCount> counts;
+    for (;;) {
+        auto row = statement->step();
+        if (!row) {
+            return R(row.error());
+        }
+        if (!row.value()) {
+            return counts;
+        }
+        const auto origin = Origin::parse(statement->text(0));
+        if (origin) {
+            counts.append({*origin, statement->text(1), statement->integer(2)});
+        }
+    }
+}
+
+Result<int64_t> BudgetBook::recentPaymentsOf(const BudgetRule& rule)
+{
+    if (!rule.maxRate) {
+        return int64_t{0};
+    }
+    auto pattern = HostPattern::parse(rule.pattern);
+    if (!pattern) {
+        return Result<int64_t>(pattern.error());
+    }
+    auto counts = recentCounts(m_clock.nowSeconds() - rule.maxRate->periodSeconds);
+    if (!counts) {
+        return Result<int64_t>(counts.error());
+    }
+    int64_t total = 0;
+    for (const RecentCount& entry : counts.value()) {
+        if (pattern->matches(entry.origin) && (rule.agent.isEmpty() || entry.agent == rule.agent)) {
+            total += entry.count;
+        }
+    }
+    return total;
+}
+
 Result<BudgetVerdict> BudgetBook::evaluateLocked(const Origin& origin, const QString& agent,
                                                  int64_t amountMsat, int64_t feeReserveMsat)
 {
@@ -377,7 +554,12 @@ Result<BudgetVerdict> BudgetBook::evaluateLocked(const Origin& origin, const QSt
         return R(all.error());
     }
     BudgetVerdict verdict;
-    int bestScore = -1;
+    verdict.windows = windowsAt(m_clock.now(), m_zone);
+    struct Match {
+        int score;
+        BudgetRule rule;
+    };
+    QList<Match> matches;
     for (const BudgetRule& rule : all.value()) {
         if (!rule.agent.isEmpty() && rule.agent != agent) {
             continue;
@@ -386,59 +568,98 @@ Result<BudgetVerdict> BudgetBook::evaluateLocked(const Origin& origin, const QSt
         if (!pattern || !pattern->matches(origin)) {
             continue;
         }
-        const int score = pattern->specificity() * 2 + (rule.agent.isEmpty() ? 0 : 1);
-        if (score > bestScore) {
-            bestScore = score;
-            verdict.rule = rule;
-        }
+        matches.append({pattern->specificity() * 2 + (rule.agent.isEmpty() ? 0 : 1), rule});
     }
-    if (bestScore < 0) {
+    std::stable_sort(matches.begin(), matches.end(),
+                     [](const Match& a, const Match& b) { return a.score > b.score; });
+    for (const Match& match : std::as_const(matches)) {
+        auto usage = usageOf(match.rule, verdict.windows);
+        if (!usage) {
+            return R(usage.error());
+        }
+        auto recent = recentPaymentsOf(match.rule);
+        if (!recent) {
+            return R(recent.error());
+        }
+        verdict.heldTo.append({match.rule, usage.value(), recent.value()});
+    }
+    if (verdict.heldTo.isEmpty()) {
         verdict.rule = builtInDefault();
         verdict.builtInDefault = true;
+        auto usage = usageOf(verdict.rule, verdict.windows);
+        if (!usage) {
+            return R(usage.error());
+        }
+        verdict.usage = usage.value();
+        return verdict; // no limits to check; the default asks
     }
-    verdict.windows = windowsAt(m_clock.now(), m_zone);
-    auto usage = usageOf(verdict.rule, verdict.windows);
-    if (!usage) {
-        return R(usage.error());
-    }
-    verdict.usage = usage.value();
 
-    const BudgetRule& rule = verdict.rule;
+    // Ask/auto: the most specific rule, but a rule the owner set for this agent still asks
+    // where a rule for every agent would not (an agent's "ask" is not lifted by a site's
+    // "auto").
+    const HeldRule* deciding = &verdict.heldTo.first();
+    if (!deciding->rule.needsApproval(amountMsat) && deciding->rule.agent.isEmpty()) {
+        for (const HeldRule& held : std::as_const(verdict.heldTo)) {
+            if (!held.rule.agent.isEmpty() && held.rule.needsApproval(amountMsat)) {
+                deciding = &held;
+                break;
+            }
+        }
+    }
+    verdict.rule = deciding->rule;
+    verdict.usage = deciding->usage;
+
     const QString site = origin.toString();
-    if (rule.mode == Mode::Block) {
-        verdict.refusal =
-            Error{QLatin1String(budget_error::kBlocked),
-                  QStringLiteral("Payments to %1 are blocked by the rule \"%2\"%3.")
-                      .arg(site, rule.pattern,
-                           rule.agent.isEmpty() ? QString()
-                                                : QStringLiteral(" for agent %1").arg(rule.agent))};
+    const auto refuse = [&](const HeldRule& held, const char* code, const QString& message) {
+        verdict.refusedBy = held.rule;
+        verdict.refusal = Error{QLatin1String(code), message};
         return verdict;
+    };
+    for (const HeldRule& held : std::as_const(verdict.heldTo)) {
+        if (held.rule.mode == Mode::Block) {
+            return refuse(held, budget_error::kBlocked,
+                          QStringLiteral("Payments to %1 are blocked by the rule %2.")
+                              .arg(site, held.rule.label()));
+        }
     }
-    if (rule.maxPaymentMsat && amountMsat > *rule.maxPaymentMsat) {
-        verdict.refusal =
-            Error{QLatin1String(budget_error::kOverMaxPayment),
-                  QStringLiteral("%1 asks for %2, above the %3 per-payment limit of the rule "
-                                 "\"%4\".")
-                      .arg(site, sat(amountMsat), sat(*rule.maxPaymentMsat), rule.pattern)};
-        return verdict;
+    for (const HeldRule& held : std::as_const(verdict.heldTo)) {
+        if (held.rule.maxPaymentMsat && amountMsat > *held.rule.maxPaymentMsat) {
+            return refuse(
+                held, budget_error::kOverMaxPayment,
+                QStringLiteral("%1 asks for %2, above the %3 per-payment limit of the "
+                               "rule %4.")
+                    .arg(site, sat(amountMsat), sat(*held.rule.maxPaymentMsat), held.rule.label()));
+        }
     }
-    const int64_t cost = amountMsat + feeReserveMsat;
-    const struct {
-        std::optional<int64_t> cap;
-        int64_t used;
-        const char* period;
-    } caps[] = {{rule.dailyMsat, verdict.usage.dayMsat, "daily"},
-                {rule.weeklyMsat, verdict.usage.weekMsat, "weekly"},
-                {rule.monthlyMsat, verdict.usage.monthMsat, "monthly"}};
-    for (const auto& cap : caps) {
-        if (cap.cap && cap.used + cost > *cap.cap) {
-            verdict.refusal = Error{
-                QLatin1String(budget_error::kExceeded),
-                QStringLiteral("Paying %1 (plus up to %2 in fees) to %3 would exceed the %4 "
-                               "budget of the rule \"%5\": %6 of %7 already used.")
-                    .arg(sat(amountMsat), sat(feeReserveMsat), site, QLatin1String(cap.period),
-                         rule.pattern, sat(cap.used), sat(*cap.cap))};
-            return verdict;
+    const int64_t cost = plus(amountMsat, feeReserveMsat);
+    for (const HeldRule& held : std::as_const(verdict.heldTo)) {
+        const struct {
+            std::optional<int64_t> cap;
+            int64_t used;
+            const char* period;
+        } caps[] = {{held.rule.dailyMsat, held.usage.dayMsat, "daily"},
+                    {held.rule.weeklyMsat, held.usage.weekMsat, "weekly"},
+                    {held.rule.monthlyMsat, held.usage.monthMsat, "monthly"}};
+        for (const auto& cap : caps) {
+            if (cap.cap && plus(cap.used, cost) > *cap.cap) {
+                return refuse(
+                    held, budget_error::kExceeded,
+                    QStringLiteral("Paying %1 (plus up to %2 in fees) to %3 would exceed the %4 "
+                                   "budget of the rule %5: %6 of %7 already used.")
+                        .arg(sat(amountMsat), sat(feeReserveMsat), site, QLatin1String(cap.period),
+                             held.rule.label(), sat(cap.used), sat(*cap.cap)));
+            }
+        }
+    }
+    for (const HeldRule& held : std::as_const(verdict.heldTo)) {
+        const auto& rate = held.rule.maxRate;
+        if (rate && held.recentPayments >= rate->count) {
+            return refuse(held, budget_error::kRateLimited,
+                          QStringLiteral("The rule %1 allows %2 payments per %3 (%4), and %5 "
+                                         "were made in the last %3; %6 can be paid again later.")
+                              .arg(held.rule.label(), QString::number(rate->count),
+                                   rate->periodName(), rate->toString(),
+                                   QString::number(held.recentPayments), site));
         }
     }
     return verdict;
@@ -563,21 +784,81 @@ Result<int> BudgetBook::releaseOrphans()
 
 QString describeImpact(const BudgetVerdict& verdict, int64_t amountMsat, int64_t feeReserveMsat)
 {
-    const BudgetRule& rule = verdict.rule;
-    const int64_t cost = amountMsat + feeReserveMsat;
+    const int64_t cost = plus(amountMsat, feeReserveMsat);
+    std::optional<QString> tightest;
+    int64_t leastRoom = std::numeric_limits<int64_t>::max();
+    for (const HeldRule& held : verdict.heldTo) {
+        const struct {
+            std::optional<int64_t> cap;
+            int64_t used;
+            const char* text;
+        } windows[] = {{held.rule.dailyMsat, held.usage.dayMsat, "%1 of %2 today"},
+                       {held.rule.weeklyMsat, held.usage.weekMsat, "%1 of %2 this week"},
+                       {held.rule.monthlyMsat, held.usage.monthMsat, "%1 of %2 this month"}};
+        for (const auto& window : windows) {
+            if (!window.cap) {
+                continue;
+            }
+            const int64_t after = plus(window.used, cost);
+            const int64_t room = *window.cap - after;
+            if (!tightest || room < leastRoom) {
+                leastRoom = room;
+                tightest =
+                    QString::fromLatin1(window.text).arg(sat(after).chopped(4), sat(*window.cap));
+            }
+        }
+    }
+    if (tightest) {
+        return *tightest;
+    }
+    return QStringLiteral("%1 today (no daily limit)").arg(sat(plus(verdict.usage.dayMsat, cost)));
+}
+
+QString describeLimits(const BudgetRule& rule, const Usage& usage, int64_t recentPayments)
+{
+    QStringList limits;
+    if (rule.maxPaymentMsat) {
+        limits << QStringLiteral("max %1 per payment").arg(sat(*rule.maxPaymentMsat));
+    }
     if (rule.dailyMsat) {
-        return QStringLiteral("%1 of %2 today")
-            .arg(sat(verdict.usage.dayMsat + cost).chopped(4), sat(*rule.dailyMsat));
+        limits << QStringLiteral("%1 of %2 today")
+                      .arg(sat(usage.dayMsat).chopped(4), sat(*rule.dailyMsat));
     }
     if (rule.weeklyMsat) {
-        return QStringLiteral("%1 of %2 this week")
-            .arg(sat(verdict.usage.weekMsat + cost).chopped(4), sat(*rule.weeklyMsat));
+        limits << QStringLiteral("%1 of %2 this week")
+                      .arg(sat(usage.weekMsat).chopped(4), sat(*rule.weeklyMsat));
     }
     if (rule.monthlyMsat) {
-        return QStringLiteral("%1 of %2 this month")
-            .arg(sat(verdict.usage.monthMsat + cost).chopped(4), sat(*rule.monthlyMsat));
+        limits << QStringLiteral("%1 of %2 this month")
+                      .arg(sat(usage.monthMsat).chopped(4), sat(*rule.monthlyMsat));
     }
-    return QStringLiteral("%1 today (no daily limit)").arg(sat(verdict.usage.dayMsat + cost));
+    if (rule.maxRate) {
+        limits << QStringLiteral("%1 of %2 payments in the last %3")
+                      .arg(QString::number(recentPayments), QString::number(rule.maxRate->count),
+                           rule.maxRate->periodName());
+    }
+    if (rule.askAboveMsat) {
+        limits << QStringLiteral("ask above %1").arg(sat(*rule.askAboveMsat));
+    }
+    return limits.isEmpty() ? QStringLiteral("no limits") : limits.join(QStringLiteral(", "));
+}
+
+QStringList describeRules(const BudgetVerdict& verdict, int64_t amountMsat, int64_t feeReserveMsat)
+{
+    const int64_t cost = plus(amountMsat, feeReserveMsat);
+    QStringList lines;
+    for (const HeldRule& held : verdict.heldTo) {
+        const Usage after{plus(held.usage.dayMsat, cost), plus(held.usage.weekMsat, cost),
+                          plus(held.usage.monthMsat, cost)};
+        const int64_t recent = held.rule.maxRate ? held.recentPayments + 1 : 0;
+        lines << QStringLiteral("%1: %2, %3")
+                     .arg(held.rule.label(), modeName(held.rule.mode),
+                          describeLimits(held.rule, after, recent));
+    }
+    if (lines.isEmpty()) {
+        lines << QStringLiteral("no rule matches: the default asks");
+    }
+    return lines;
 }
 
 } // namespace l402::policy

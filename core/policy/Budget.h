@@ -2,6 +2,7 @@
 
 #include "core/policy/HostPattern.h"
 #include "core/policy/Origin.h"
+#include "core/policy/PaymentRate.h"
 #include "core/store/Database.h"
 #include "core/util/Clock.h"
 #include "core/util/Result.h"
@@ -10,6 +11,7 @@
 #include <QHash>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QTimeZone>
 
 #include <optional>
@@ -33,9 +35,12 @@ struct BudgetRule {
     // In auto mode, payments above this are asked about; in ask mode, payments at or below it
     // go through without asking. nullopt: auto never asks, ask always asks.
     std::optional<int64_t> askAboveMsat;
+    std::optional<PaymentRate> maxRate; // at most N payments per minute, hour or day
     int64_t createdAt = 0;
 
     bool needsApproval(int64_t amountMsat) const;
+    // `"*" (agent mallory)`: how messages name the rule.
+    QString label() const;
 };
 
 // Calendar windows in local time: the day from midnight, the week from Monday, the month from
@@ -57,20 +62,42 @@ struct Usage {
     int64_t monthMsat = 0;
 };
 
-// The rule that applies to a request and why a payment would be refused by it.
-struct BudgetVerdict {
-    BudgetRule rule; // the winning rule (a built-in default when none matches)
-    bool builtInDefault = false;
+// A matching rule with what already counts against it.
+struct HeldRule {
+    BudgetRule rule;
     Usage usage;
+    int64_t recentPayments = 0; // in the rule's rate window (0 when it has no rate)
+};
+
+// What a request is held to (DESIGN §3.7). Every matching rule applies: any block blocks, and
+// every per-payment maximum, window and rate must have room. Ask/auto is decided by `rule`.
+struct BudgetVerdict {
+    // The rule that decides ask/auto: the most specific match, unless that one does not ask
+    // for this amount, does not name the agent, and a rule naming the agent asks; then that
+    // rule. The built-in default (ask) when no rule matches.
+    BudgetRule rule;
+    bool builtInDefault = false;
+    Usage usage; // of `rule`
     Windows windows;
-    std::optional<Error> refusal; // site_blocked, over_max_payment or budget_exceeded
+    QList<HeldRule> heldTo; // every matching rule, most specific first
+    std::optional<BudgetRule> refusedBy;
+    // site_blocked, over_max_payment, budget_exceeded or rate_limited, naming `refusedBy`
+    std::optional<Error> refusal;
+
+    bool needsApproval(int64_t amountMsat) const
+    {
+        return !refusal && rule.needsApproval(amountMsat);
+    }
 };
 
 namespace budget_error {
 inline constexpr auto kBlocked = "site_blocked";
 inline constexpr auto kOverMaxPayment = "over_max_payment";
 inline constexpr auto kExceeded = "budget_exceeded";
+inline constexpr auto kRateLimited = "rate_limited";
 } // namespace budget_error
+
+struct RuleEdit;
 
 // Rules, usage and reservations in the wallet database. Reserve() is the atomic check-and-set
 // of DESIGN §3.2: inside one BEGIN IMMEDIATE transaction it finds the rule, sums the usage and
@@ -88,16 +115,23 @@ public:
     static BudgetRule builtInDefault();
 
     Result<QList<BudgetRule>> rules();
-    // Inserts, or replaces the rule with the same pattern and agent.
+    // Inserts, or replaces the rule with the same pattern and agent (every field: the
+    // editor's whole rule).
     Result<int64_t> saveRule(BudgetRule rule);
+    // Changes only the fields the edit names, keeping the rest of an existing rule; read and
+    // written in one transaction. Returns the saved rule.
+    Result<BudgetRule> editRule(const RuleEdit& edit);
     // false when no such rule existed.
     Result<bool> removeRule(const QString& pattern, const QString& agent);
 
-    // The most specific matching rule: pattern specificity first, then a rule naming the agent
-    // over one for every agent.
+    // Every matching rule, ordered by pattern specificity and then a rule naming the agent
+    // over one for every agent, checked together (see BudgetVerdict).
     Result<BudgetVerdict> evaluate(const Origin& origin, const QString& agent, int64_t amountMsat,
                                    int64_t feeReserveMsat);
     Result<Usage> usageOf(const BudgetRule& rule, const Windows& windows);
+    // Payments (not failed) and open reservations of the rule's origins and agent in
+    // [now - rate period, now]; 0 for a rule without a rate.
+    Result<int64_t> recentPaymentsOf(const BudgetRule& rule);
 
     // Checks again and reserves, atomically. Returns the reservation id, or the refusal.
     Result<int64_t> reserve(const Origin& origin, const QString& agent, int64_t amountMsat,
@@ -141,7 +175,20 @@ private:
     };
     Status ensureUsageCache(const Windows& windows);
     int64_t changeStamp() const;
+    // Commits by other connections to the same file (PRAGMA data_version), which
+    // changeStamp() does not see.
+    int64_t othersStamp() const;
     std::optional<UsageCache> m_cache;
+    int64_t m_cacheOthersStamp = -1;
+
+    struct RecentCount {
+        Origin origin;
+        QString agent;
+        int64_t count = 0;
+    };
+    Result<QList<RecentCount>> recentCounts(int64_t since);
+    Result<int64_t> saveRuleLocked(const BudgetRule& rule);
+    Result<std::optional<BudgetRule>> findRule(const QString& pattern, const QString& agent);
 
     Result<BudgetVerdict> evaluateLocked(const Origin& origin, const QString& agent,
                                          int64_t amountMsat, int64_t feeReserveMsat);
@@ -174,7 +221,14 @@ private:
     bool m_wasCurrent;
 };
 
-// "120 of 1,000 sat today" for prompts and errors.
+// "120 of 1,000 sat today" for prompts and errors: the window with the least room left after
+// this payment among every rule the payment is held to.
 QString describeImpact(const BudgetVerdict& verdict, int64_t amountMsat, int64_t feeReserveMsat);
+// One line per rule the payment is held to, with this payment counted:
+// `"*" (agent mallory): 20 of 20 sat today` (the approval prompt's "Held to").
+QStringList describeRules(const BudgetVerdict& verdict, int64_t amountMsat, int64_t feeReserveMsat);
+// A rule's limits and what counts against them, for lists: "max 5 sat per payment, 15 of 20 sat
+// today, 3 of 10/min"; "no limits" when it has none.
+QString describeLimits(const BudgetRule& rule, const Usage& usage, int64_t recentPayments);
 
 } // namespace l402::policy

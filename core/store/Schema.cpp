@@ -8,7 +8,7 @@ namespace l402::store {
 namespace {
 
 // Append only. Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: the initial schema.
     R"SQL(
 CREATE TABLE settings (
@@ -155,6 +155,13 @@ CREATE INDEX events_by_origin ON events(origin, at);
 CREATE INDEX events_by_kind ON events(kind, at);
 CREATE INDEX events_by_agent ON events(agent, at);
 CREATE INDEX payments_spend ON payments(status, created_at, origin, agent, amount_msat, fee_msat);
+)SQL",
+    // 4: payment rates (`budget set --max-rate N/min|N/h|N/day`). Existing rules keep every
+    // stored field; no rate means none. Rates count recent reservations by time.
+    R"SQL(
+ALTER TABLE budget_rules ADD COLUMN max_rate_count INTEGER;
+ALTER TABLE budget_rules ADD COLUMN max_rate_period_seconds INTEGER;
+CREATE INDEX reservations_by_time ON reservations(created_at) WHERE released_at IS NULL;
 )SQL",
 };
 

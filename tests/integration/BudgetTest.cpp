@@ -4,9 +4,11 @@
 
 #include "core/policy/Budget.h"
 #include "core/crypto/Digest.h"
+#include "core/policy/RuleEdit.h"
 #include "core/store/PaymentLedger.h"
 #include "tests/support/StoreFixtures.h"
 
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -101,7 +103,12 @@ private Q_SLOTS:
     void monthlyBudgetRenewsOnTheFirst();
     void dstDayIsTwentyThreeHoursLong();
     void pendingPaymentsAndFeeReserveCount();
-    void mostSpecificRuleWins();
+    void mostSpecificRuleDecidesAskButNotLimits();
+    void combinations_data();
+    void combinations();
+    void randomRulesNeverLetAnyCapBeExceeded();
+    void editsKeepWhatTheyDoNotName();
+    void paymentRates();
     void perAgentRules();
     void approvalThresholds();
     void rulesAreReplacedAndRemoved();
@@ -311,30 +318,313 @@ void BudgetTest::pendingPaymentsAndFeeReserveCount()
     QVERIFY(!wallet.book().evaluate(kApi, {}, 29'000, 10'000)->refusal.has_value());
 }
 
-void BudgetTest::mostSpecificRuleWins()
+void BudgetTest::mostSpecificRuleDecidesAskButNotLimits()
 {
     ManualClock clock;
     Wallet wallet(clock, QTimeZone::utc());
     QVERIFY(wallet.ok());
-    QVERIFY(wallet.book().saveRule(rule(QStringLiteral("*"), Mode::Block)).ok());
     QVERIFY(wallet.book().saveRule(rule(QStringLiteral("*.example.com"), Mode::Ask)).ok());
     QVERIFY(wallet.book().saveRule(rule(QStringLiteral("api.example.com"), Mode::Auto)).ok());
     QVERIFY(wallet.book().saveRule(rule(QStringLiteral("api.example.com:8443"), Mode::Block)).ok());
-    auto modeFor = [&](const char* origin) {
+    auto verdictFor = [&](const char* origin) {
         return wallet.book()
             .evaluate(Origin::parse(QString::fromLatin1(origin)).value(), {}, 1, 0)
-            ->rule.mode;
+            .value();
     };
-    QCOMPARE(modeFor("https://api.example.com"), Mode::Auto);
-    QCOMPARE(modeFor("https://api.example.com:8443"), Mode::Block);
-    QCOMPARE(modeFor("https://www.example.com"), Mode::Ask);
-    QCOMPARE(modeFor("https://other.org"), Mode::Block);
+    QCOMPARE(verdictFor("https://api.example.com").rule.mode, Mode::Auto);
+    QVERIFY(!verdictFor("https://api.example.com").refusal);
+    QCOMPARE(verdictFor("https://api.example.com:8443").refusal->code,
+             QStringLiteral("site_blocked"));
+    QCOMPARE(verdictFor("https://www.example.com").rule.mode, Mode::Ask);
+    QCOMPARE(verdictFor("https://api.example.com").heldTo.size(), 2); // api and *.example.com
+    // A block for every site is never lifted by a more specific auto (DESIGN §3.7).
+    QVERIFY(wallet.book().saveRule(rule(QStringLiteral("*"), Mode::Block)).ok());
+    QCOMPARE(verdictFor("https://api.example.com").refusal->code, QStringLiteral("site_blocked"));
+    QVERIFY(
+        verdictFor("https://api.example.com").refusal->message.contains(QStringLiteral("\"*\"")));
     // With no rules at all, the built-in default asks.
     ManualClock clock2;
     Wallet empty(clock2, QTimeZone::utc());
     auto verdict = empty.book().evaluate(kApi, {}, 1, 0);
     QVERIFY(verdict->builtInDefault);
     QCOMPARE(verdict->rule.mode, Mode::Ask);
+}
+
+namespace {
+
+// "pattern|agent|mode|daily sat|max-payment sat|ask-above sat"; empty fields: none.
+BudgetRule ruleFrom(const QString& text)
+{
+    const QStringList f = text.split(u'|');
+    BudgetRule r;
+    r.pattern = f.value(0);
+    r.agent = f.value(1);
+    r.mode = modeFromName(f.value(2)).value_or(Mode::Auto);
+    if (!f.value(3).isEmpty()) {
+        r.dailyMsat = f.value(3).toLongLong() * 1000;
+    }
+    if (!f.value(4).isEmpty()) {
+        r.maxPaymentMsat = f.value(4).toLongLong() * 1000;
+    }
+    if (!f.value(5).isEmpty()) {
+        r.askAboveMsat = f.value(5).toLongLong() * 1000;
+    }
+    return r;
+}
+
+} // namespace
+
+void BudgetTest::combinations_data()
+{
+    QTest::addColumn<QStringList>("rules");
+    QTest::addColumn<int>("spentTodaySat"); // by the paying agent at the paid origin
+    QTest::addColumn<QString>("origin");
+    QTest::addColumn<QString>("agent");
+    QTest::addColumn<int>("amountSat");
+    QTest::addColumn<QString>("expected");  // auto, ask, or the refusal code
+    QTest::addColumn<QString>("refusedBy"); // the rule a refusal names
+
+    const QString api = QStringLiteral("https://api.example.com");
+    const QString other = QStringLiteral("https://other.org");
+    auto row = [&](const char* name, std::initializer_list<const char*> rules, int spent,
+                   const QString& origin, const char* agent, int amount, const char* expected,
+                   const char* refusedBy = "") {
+        QStringList texts;
+        for (const char* text : rules) {
+            texts << QString::fromUtf8(text);
+        }
+        QTest::newRow(name) << texts << spent << origin << QString::fromUtf8(agent) << amount
+                            << QString::fromLatin1(expected) << QString::fromUtf8(refusedBy);
+    };
+    // The case: an agent's cap is not lifted by a site rule in auto.
+    row("agent cap, site auto", {"*|mallory|auto|20|", "api.example.com||auto||"}, 20, api,
+        "mallory", 1, "budget_exceeded", "\"*\" (agent mallory)");
+    row("agent cap with room", {"*|mallory|auto|20|", "api.example.com||auto||"}, 10, api,
+        "mallory", 5, "auto");
+    row("agent block, site auto", {"*|blocked|block||", "api.example.com||auto||"}, 0, api,
+        "blocked", 1, "site_blocked", "\"*\" (agent blocked)");
+    row("another agent is not held to it", {"*|mallory|auto|20|", "api.example.com||auto||"}, 500,
+        api, "alice", 50, "auto");
+    row("site cap holds an agent rule in auto", {"api.example.com||auto|100|", "*|bob|auto||"}, 100,
+        api, "bob", 1, "budget_exceeded", "\"api.example.com\"");
+    row("site max-payment under an agent's bigger one",
+        {"api.example.com||auto||10", "*|bob|auto||1000"}, 0, api, "bob", 11, "over_max_payment",
+        "\"api.example.com\"");
+    row("agent max-payment under a site's bigger one",
+        {"api.example.com||auto||1000", "*|bob|auto||10"}, 0, api, "bob", 11, "over_max_payment",
+        "\"*\" (agent bob)");
+    row("site block, agent auto", {"api.example.com||block||", "api.example.com|bob|auto||"}, 0,
+        api, "bob", 1, "site_blocked", "\"api.example.com\"");
+    row("wildcard block, exact auto", {"*||block||", "api.example.com||auto||"}, 0, api, "bob", 1,
+        "site_blocked", "\"*\"");
+    row("wildcard block elsewhere only", {"*.example.com||block||", "other.org||auto||"}, 0, other,
+        "bob", 1, "auto");
+    row("agent ask, site auto", {"*|carol|ask||", "api.example.com||auto||"}, 0, api, "carol", 1,
+        "ask");
+    row("agent ask-above, site auto", {"*|carol|auto|||5", "api.example.com||auto||"}, 0, api,
+        "carol", 10, "ask");
+    row("agent ask-above, under it", {"*|carol|auto|||5", "api.example.com||auto||"}, 0, api,
+        "carol", 5, "auto");
+    row("site ask, agent auto: the site's more specific",
+        {"api.example.com||ask||", "*|dave|auto||"}, 0, api, "dave", 1, "ask");
+    row("exact agent rule decides ask", {"api.example.com||auto||", "api.example.com|dave|ask||"},
+        0, api, "dave", 1, "ask");
+    row("both caps, the tighter refuses",
+        {"*.example.com||auto|50|", "api.example.com|erin|auto|30|"}, 25, api, "erin", 10,
+        "budget_exceeded", "\"api.example.com\" (agent erin)");
+    row("both caps with room", {"*.example.com||auto|50|", "api.example.com|erin|auto|30|"}, 15,
+        api, "erin", 10, "auto");
+    row("windows on each side: site daily", {"*||auto|40|", "*|frank|auto|1000|"}, 35, other,
+        "frank", 10, "budget_exceeded", "\"*\"");
+    row("no rule: the default asks", {}, 0, api, "gina", 1, "ask");
+}
+
+void BudgetTest::combinations()
+{
+    QFETCH(QStringList, rules);
+    QFETCH(int, spentTodaySat);
+    QFETCH(QString, origin);
+    QFETCH(QString, agent);
+    QFETCH(int, amountSat);
+    QFETCH(QString, expected);
+    QFETCH(QString, refusedBy);
+    ManualClock clock;
+    Wallet wallet(clock, QTimeZone::utc());
+    QVERIFY(wallet.ok());
+    for (const QString& text : rules) {
+        QVERIFY2(wallet.book().saveRule(ruleFrom(text)).ok(), qPrintable(text));
+    }
+    if (spentTodaySat > 0) {
+        wallet.settled(origin, int64_t(spentTodaySat) * 1000, 0, agent);
+    }
+    const Origin paid = Origin::parse(origin).value();
+    auto verdict = wallet.book().evaluate(paid, agent, int64_t(amountSat) * 1000, 0);
+    QVERIFY(verdict.ok());
+    const QString got = verdict->refusal ? verdict->refusal->code
+                        : verdict->needsApproval(int64_t(amountSat) * 1000)
+                            ? QStringLiteral("ask")
+                            : QStringLiteral("auto");
+    QCOMPARE(got, expected);
+    if (verdict->refusal) {
+        QCOMPARE(verdict->refusedBy->label(), refusedBy);
+        QVERIFY2(verdict->refusal->message.contains(refusedBy),
+                 qPrintable(verdict->refusal->message));
+    }
+    // The atomic step agrees with the check.
+    auto reserved = wallet.book().reserve(paid, agent, int64_t(amountSat) * 1000, 0);
+    QCOMPARE(reserved.ok(), !verdict->refusal.has_value());
+    if (!reserved) {
+        QCOMPARE(reserved.error().code, expected);
+    }
+}
+
+void BudgetTest::randomRulesNeverLetAnyCapBeExceeded()
+{
+    // Random rule sets and random payment sequences from several agents at several sites:
+    // whatever is reserved, no matching rule's daily cap, per-payment maximum or block is
+    // ever broken. Seeded, so a failure names its case.
+    const QStringList patterns{QStringLiteral("*"), QStringLiteral("*.example.com"),
+                               QStringLiteral("api.example.com"),
+                               QStringLiteral("api.example.com:8443"), QStringLiteral("other.org")};
+    const QStringList agents{QString(), QStringLiteral("a"), QStringLiteral("b"),
+                             QStringLiteral("c")};
+    const QList<Origin> origins{
+        Origin::parse(QStringLiteral("https://api.example.com")).value(),
+        Origin::parse(QStringLiteral("https://api.example.com:8443")).value(),
+        Origin::parse(QStringLiteral("https://www.example.com")).value(),
+        Origin::parse(QStringLiteral("https://other.org")).value()};
+    for (quint32 seed = 1; seed <= 40; ++seed) {
+        QRandomGenerator random(seed);
+        ManualClock clock;
+        Wallet wallet(clock, QTimeZone::utc());
+        QVERIFY(wallet.ok());
+        const int ruleCount = 1 + random.bounded(6);
+        for (int i = 0; i < ruleCount; ++i) {
+            BudgetRule r;
+            r.pattern = patterns.at(random.bounded(patterns.size()));
+            r.agent = agents.at(random.bounded(agents.size()));
+            r.mode = random.bounded(6) == 0 ? Mode::Block : Mode::Auto;
+            if (random.bounded(2)) {
+                r.dailyMsat = int64_t(random.bounded(1, 200)) * 1000;
+            }
+            if (random.bounded(3) == 0) {
+                r.maxPaymentMsat = int64_t(random.bounded(1, 40)) * 1000;
+            }
+            QVERIFY(wallet.book().saveRule(r).ok());
+        }
+        struct Accepted {
+            Origin origin;
+            QString agent;
+            int64_t cost;
+            int64_t amount;
+        };
+        QList<Accepted> accepted;
+        for (int i = 0; i < 120; ++i) {
+            const Origin& origin = origins.at(random.bounded(origins.size()));
+            const QString agent = agents.at(1 + random.bounded(agents.size() - 1));
+            const int64_t amount = int64_t(random.bounded(1, 50)) * 1000;
+            const int64_t fee = int64_t(random.bounded(0, 3)) * 1000;
+            if (wallet.book().reserve(origin, agent, amount, fee)) {
+                accepted.append({origin, agent, amount + fee, amount});
+            }
+        }
+        auto rules = wallet.book().rules();
+        QVERIFY(rules.ok());
+        for (const BudgetRule& r : rules.value()) {
+            const HostPattern pattern = HostPattern::parse(r.pattern).value();
+            int64_t used = 0;
+            for (const Accepted& a : std::as_const(accepted)) {
+                if (!pattern.matches(a.origin) || (!r.agent.isEmpty() && a.agent != r.agent)) {
+                    continue;
+                }
+                QVERIFY2(r.mode != Mode::Block, qPrintable(QStringLiteral("seed %1: %2 paid past "
+                                                                          "a block")
+                                                               .arg(seed)
+                                                               .arg(r.label())));
+                QVERIFY2(!r.maxPaymentMsat || a.amount <= *r.maxPaymentMsat,
+                         qPrintable(QStringLiteral("seed %1: %2").arg(seed).arg(r.label())));
+                used += a.cost;
+            }
+            QVERIFY2(!r.dailyMsat || used <= *r.dailyMsat,
+                     qPrintable(QStringLiteral("seed %1: %2 holds %3 msat of %4")
+                                    .arg(seed)
+                                    .arg(r.label())
+                                    .arg(used)
+                                    .arg(r.dailyMsat.value_or(0))));
+        }
+    }
+}
+
+void BudgetTest::editsKeepWhatTheyDoNotName()
+{
+    ManualClock clock;
+    Wallet wallet(clock, QTimeZone::utc());
+    QVERIFY(wallet.ok());
+    RuleEdit first;
+    first.pattern = QStringLiteral("*");
+    first.dailyMsat = std::optional<int64_t>(5'000'000);
+    first.maxPaymentMsat = std::optional<int64_t>(100'000);
+    QVERIFY(wallet.book().editRule(first).ok());
+    // `budget set '*' --mode ask` keeps the daily cap and the maximum.
+    RuleEdit mode;
+    mode.pattern = QStringLiteral("*");
+    mode.mode = Mode::Ask;
+    auto edited = wallet.book().editRule(mode);
+    QVERIFY(edited.ok());
+    QCOMPARE(edited->mode, Mode::Ask);
+    QCOMPARE(edited->dailyMsat.value_or(0), 5'000'000);
+    QCOMPARE(edited->maxPaymentMsat.value_or(0), 100'000);
+    // --clear-daily removes only that.
+    RuleEdit clear;
+    clear.pattern = QStringLiteral("*");
+    clear.dailyMsat = std::optional<int64_t>();
+    edited = wallet.book().editRule(clear);
+    QVERIFY(!edited->dailyMsat);
+    QCOMPARE(edited->maxPaymentMsat.value_or(0), 100'000);
+    QCOMPARE(edited->mode, Mode::Ask);
+    QCOMPARE(wallet.book().rules()->size(), 1);
+    // Amounts from text: checked.
+    QVERIFY(parseSatsAsMsat(u"21", QStringLiteral("--daily")).value() == 21'000);
+    for (const char* bad : {"-1", "1.5", " 2", "", "9223372036854776", "99999999999999999999"}) {
+        QCOMPARE(parseSatsAsMsat(QString::fromLatin1(bad), QStringLiteral("--daily")).error().code,
+                 QStringLiteral("invalid_amount"));
+    }
+}
+
+void BudgetTest::paymentRates()
+{
+    ManualClock clock;
+    Wallet wallet(clock, QTimeZone::utc());
+    QVERIFY(wallet.ok());
+    QCOMPARE(PaymentRate::parse(u"3/min").value(), (PaymentRate{3, 60}));
+    QCOMPARE(PaymentRate::parse(u"10/h").value(), (PaymentRate{10, 3600}));
+    QCOMPARE(PaymentRate::parse(u"1/day").value(), (PaymentRate{1, 86400}));
+    for (const char* bad :
+         {"0/min", "3", "3/week", "-1/h", "/h", "3/ min", "99999999999999999999/h"}) {
+        QCOMPARE(PaymentRate::parse(QString::fromLatin1(bad)).error().code,
+                 QStringLiteral("invalid_rate"));
+    }
+    RuleEdit edit;
+    edit.pattern = QStringLiteral("api.example.com");
+    edit.agent = QStringLiteral("bot");
+    edit.maxRate = std::optional<PaymentRate>(PaymentRate{3, 60});
+    QVERIFY(wallet.book().editRule(edit).ok());
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(wallet.book().reserve(kApi, QStringLiteral("bot"), 1'000, 0).ok());
+        clock.advance(5);
+    }
+    auto fourth = wallet.book().reserve(kApi, QStringLiteral("bot"), 1'000, 0);
+    QCOMPARE(fourth.error().code, QStringLiteral("rate_limited"));
+    QVERIFY(fourth.error().message.contains(QStringLiteral("3/min")));
+    // Another agent is not counted; a minute after the first, one more fits.
+    QVERIFY(wallet.book().reserve(kApi, QStringLiteral("other"), 1'000, 0).ok());
+    clock.advance(46);
+    QVERIFY(wallet.book().reserve(kApi, QStringLiteral("bot"), 1'000, 0).ok());
+    QCOMPARE(wallet.book().reserve(kApi, QStringLiteral("bot"), 1'000, 0).error().code,
+             QStringLiteral("rate_limited"));
+    // The rule survives a reload with its rate.
+    auto rules = wallet.book().rules();
+    QCOMPARE(rules->first().maxRate.value(), (PaymentRate{3, 60}));
 }
 
 void BudgetTest::perAgentRules()

@@ -80,6 +80,7 @@ const QSet<QString>& notAgentCodes()
         QStringLiteral("invalid_agent_name"),
         QStringLiteral("agent_exists"),
         QStringLiteral("invalid_amount"),
+        QStringLiteral("invalid_rate"), // budget set --max-rate
         QStringLiteral("invalid_pattern"),
         QStringLiteral("invalid_setting"), // owner's edits (CLI, window)
         QStringLiteral("database_error"),  // the engine reports it as wallet_error
