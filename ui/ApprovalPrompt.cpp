@@ -53,6 +53,13 @@ ApprovalPrompt::ApprovalPrompt(QWidget* parent)
     form->addRow(tr("Agent:"), m_agent);
     form->addRow(tr("For:"), m_description);
     form->addRow(tr("Budget:"), m_impact);
+    // Every rule that applies, so the person sees what else holds the payment.
+    m_heldTo = new QLabel(this);
+    m_heldTo->setObjectName(QStringLiteral("approvalHeldTo"));
+    m_heldTo->setWordWrap(true);
+    m_heldTo->setTextFormat(Qt::PlainText);
+    m_heldTo->setForegroundRole(QPalette::PlaceholderText);
+    form->addRow(tr("Held to:"), m_heldTo);
     layout->addLayout(form);
 
     m_countdown = new QProgressBar(this);
@@ -198,6 +205,7 @@ void ApprovalPrompt::showCurrent()
     m_description->setText(request.description.isEmpty() ? tr("(no description)")
                                                          : request.description);
     m_impact->setText(request.budgetImpact);
+    m_heldTo->setText(request.heldTo.join(u'\n'));
     m_remember->setCurrentIndex(0);
     m_paused = false;
     m_idle->stop();

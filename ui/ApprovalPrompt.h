@@ -68,6 +68,7 @@ private:
     QLabel* m_agent = nullptr;
     QLabel* m_description = nullptr;
     QLabel* m_impact = nullptr;
+    QLabel* m_heldTo = nullptr;
     QLabel* m_countdownText = nullptr;
     QProgressBar* m_countdown = nullptr;
     QComboBox* m_remember = nullptr;

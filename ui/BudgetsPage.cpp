@@ -87,8 +87,9 @@ BudgetsPage::BudgetsPage(QWidget* parent)
     layout->setSpacing(10);
     layout->addWidget(pageHeading(tr("Budgets"), this));
     layout->addWidget(pageExplanation(
-        tr("Each payment follows the most specific rule for its site and agent. When no rule "
-           "matches, the wallet asks you first."),
+        tr("Every rule that matches a payment applies: a block anywhere blocks it, and each "
+           "limit must have room. The most specific rule (or an agent's own rule that asks) "
+           "decides whether you are asked first. When no rule matches, the wallet asks."),
         this));
 
     auto* buttons = new QHBoxLayout();
@@ -319,6 +320,10 @@ QWidget* BudgetsPage::ruleCard(const service::RuleView& view, qint64 now)
         }
         if (!rule.dailyMsat && !rule.weeklyMsat && !rule.monthlyMsat) {
             terms << tr("no daily, weekly or monthly limit");
+        }
+        if (rule.maxRate) {
+            terms << tr("at most %n payment(s) per %1", nullptr, int(rule.maxRate->count))
+                         .arg(rule.maxRate->periodName());
         }
     }
     auto* details = mutedLabel(terms.join(QStringLiteral(" · ")), card);

@@ -38,6 +38,7 @@ QJsonObject requestJson(const policy::ApprovalRequest& request)
                        {QStringLiteral("amount_msat"), qint64(request.amountMsat)},
                        {QStringLiteral("description"), request.description},
                        {QStringLiteral("budget_impact"), request.budgetImpact},
+                       {QStringLiteral("held_to"), QJsonArray::fromStringList(request.heldTo)},
                        {QStringLiteral("expires_at"), request.expiresAt.toSecsSinceEpoch()}};
 }
 

@@ -537,6 +537,7 @@ void PaymentEngine::askUser(const std::shared_ptr<Flight>& flight,
     request.amountMsat = offer->amountMsat;
     request.description = offer->invoice.description.value_or(context.resource);
     request.budgetImpact = policy::describeImpact(verdict, offer->amountMsat, offer->feeLimitMsat);
+    request.heldTo = policy::describeRules(verdict, offer->amountMsat, offer->feeLimitMsat);
     QPointer<PaymentEngine> self(this);
     m_broker.ask(request, [self, flight, offer, verdict](const ApprovalAnswer& answer) {
         PaymentEngine* const engine = self.data();

@@ -7,6 +7,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QTimer>
 
 #include <chrono>
@@ -28,6 +29,9 @@ struct ApprovalRequest {
     int64_t amountMsat = 0;
     QString description;  // the invoice's description
     QString budgetImpact; // "120 of 1,000 sat today"
+    // Every rule the payment is held to, with this payment counted:
+    // `"*" (agent mallory): auto, 20 of 20 sat today` (DESIGN §3.7).
+    QStringList heldTo;
     QDateTime createdAt;
     QDateTime expiresAt;
 };

@@ -249,6 +249,12 @@ void WalletGuiTest::approvingInThePromptPays()
                  ->text()
                  .contains(QStringLiteral("of 2,000 sat today")),
              qPrintable(prompt->findChild<QLabel*>(QStringLiteral("approvalImpact"))->text()));
+    // Every rule it is held to, with this payment counted.
+    const QString heldTo = prompt->findChild<QLabel*>(QStringLiteral("approvalHeldTo"))->text();
+    // (the amount plus its fee reserve counts until the payment settles)
+    QVERIFY2(heldTo.contains(QStringLiteral("\"127.0.0.1\": ask, 31 of 2,000 sat today")),
+             qPrintable(heldTo));
+    QVERIFY2(heldTo.contains(QStringLiteral("\"*\": auto")), qPrintable(heldTo));
     QVERIFY(prompt->findChild<QLabel*>(QStringLiteral("approvalCountdownText"))
                 ->text()
                 .contains(QStringLiteral(" s")));

@@ -3,6 +3,7 @@
 // API, paying through LND's double. Then bad input on raw sockets.
 
 #include "core/policy/Agents.h"
+#include "core/policy/RuleEdit.h"
 #include "core/protocol/Macaroon.h"
 #include "core/proxy/ProxyServer.h"
 #include "tests/support/EngineHarness.h"
@@ -106,6 +107,7 @@ private Q_SLOTS:
     void largeBodiesStreamAndAreNotReplayed();
     void redirectsArePassedBackNotFollowed();
     void pausedWalletRefusesPaymentsNotFreeRequestsOrTokens();
+    void agentRulesHoldUnderASiteRuleThroughTheProxy();
 
 private:
     QString tlsApiUrl(const QString& path) const
@@ -892,6 +894,53 @@ void ProxyTest::pausedWalletRefusesPaymentsNotFreeRequestsOrTokens()
     const auto resumed = curl(QStringLiteral("/v1/joke"));
     QVERIFY2(resumed.out.startsWith("HTTP/1.1 200"), resumed.out.constData());
     QCOMPARE(m_harness->lnd().totalSendCalls(), 2);
+}
+
+// The case through the real proxy: an agent's cap and rate are not lifted by a site
+// rule in auto; each refusal is the contract's 402 naming the rule that refused.
+void ProxyTest::agentRulesHoldUnderASiteRuleThroughTheProxy()
+{
+    auto curl = [this](const QString& path) {
+        return runProgramServingEvents(QStringLiteral("curl"),
+                                       {QStringLiteral("-sS"), QStringLiteral("-i"),
+                                        QStringLiteral("-x"), proxyUrl(), apiUrl(path)},
+                                       cleanEnvironment());
+    };
+    auto errorOf = [](const QByteArray& out) {
+        return QJsonDocument::fromJson(out.mid(out.indexOf("\r\n\r\n") + 4))
+            .object()[QLatin1String("error")]
+            .toObject();
+    };
+    policy::BudgetRule site;
+    site.pattern = m_harness->api().url(QStringLiteral("/")).host();
+    site.mode = policy::Mode::Auto;
+    QVERIFY(m_harness->engine().budgets().saveRule(site).ok());
+    policy::RuleEdit alice;
+    alice.pattern = QStringLiteral("*");
+    alice.agent = QStringLiteral("alice");
+    alice.dailyMsat = std::optional<int64_t>(20'000);
+    QVERIFY(m_harness->engine().budgets().editRule(alice).ok());
+
+    const auto over = curl(QStringLiteral("/v1/quote")); // 21 sat
+    QVERIFY2(over.out.startsWith("HTTP/1.1 402"), over.out.constData());
+    QVERIFY(over.out.contains("L402-Wallet-Error: budget_exceeded"));
+    QVERIFY2(errorOf(over.out)[QLatin1String("message")].toString().contains(
+                 QStringLiteral("\"*\" (agent alice)")),
+             over.out.constData());
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 0);
+
+    // The same rule, now one payment a minute and no daily cap (the edit keeps the rest).
+    alice.dailyMsat = std::optional<int64_t>();
+    alice.maxRate = std::optional<policy::PaymentRate>(policy::PaymentRate{1, 60});
+    QVERIFY(m_harness->engine().budgets().editRule(alice).ok());
+    QVERIFY(curl(QStringLiteral("/v1/joke")).out.startsWith("HTTP/1.1 200"));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+    const auto fast = curl(QStringLiteral("/v1/quote"));
+    QVERIFY2(fast.out.startsWith("HTTP/1.1 402"), fast.out.constData());
+    QVERIFY(fast.out.contains("L402-Wallet-Error: rate_limited"));
+    QVERIFY(
+        errorOf(fast.out)[QLatin1String("message")].toString().contains(QStringLiteral("1/min")));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
 }
 
 QTEST_GUILESS_MAIN(ProxyTest)
