@@ -51,15 +51,16 @@ QString errorCode(const ProcessResult& result)
 }
 
 // What a person at a terminal sees and types: the wallet started on a fresh pseudo-terminal
-// that is its controlling terminal; each time `prompt` appears in its output, the next of
-// `answers` is typed.
+// that is its controlling terminal; each time a prompt appears in its output (`prompt`, or
+// the next of `prompts` when given, one per answer), the next of `answers` is typed.
 struct TerminalRun {
     int exitCode = -1;
     QByteArray screen;
 };
 
 TerminalRun runOnTerminal(const QStringList& arguments, const QProcessEnvironment& environment,
-                          const QByteArray& prompt, QList<QByteArray> answers)
+                          const QByteArray& prompt, QList<QByteArray> answers,
+                          QList<QByteArray> prompts = {})
 {
     QList<QByteArray> argStorage;
     argStorage << QByteArray(L402_WALLET_EXECUTABLE);
@@ -102,11 +103,15 @@ TerminalRun runOnTerminal(const QStringList& arguments, const QProcessEnvironmen
             while ((got = ::read(master, buffer, sizeof buffer)) > 0) {
                 run.screen.append(buffer, got);
             }
-            const qsizetype at = run.screen.indexOf(prompt, answeredUpTo);
+            const QByteArray expected = prompts.isEmpty() ? prompt : prompts.first();
+            const qsizetype at = run.screen.indexOf(expected, answeredUpTo);
             if (at >= 0 && !answers.isEmpty()) {
                 const QByteArray answer = answers.takeFirst() + '\n';
                 (void)!::write(master, answer.constData(), size_t(answer.size()));
-                answeredUpTo = at + prompt.size();
+                answeredUpTo = at + expected.size();
+                if (!prompts.isEmpty()) {
+                    prompts.removeFirst();
+                }
             }
             if (!ended && ::waitpid(pid, &status, WNOHANG) == pid) {
                 ended = true;
@@ -138,6 +143,7 @@ private Q_SLOTS:
     void anAgentGetsOnlyItsOwnTokens();
     void ownerProofTypedOnATerminalWorks();
     void aSecretFromAPipeIsNoProof();
+    void anOwnerPinSetOnTheTerminalProvesTheOwner();
     void runHidesTheWalletFromTheAgent();
     void runOnlyProxyLeavesNoOtherWayOut();
     void wrongProofsAreRateLimited();
@@ -650,6 +656,43 @@ void TrustBoundaryTest::aSecretFromAPipeIsNoProof()
     QVERIFY(snapshot().contains("blocked.example"));
 }
 
+void TrustBoundaryTest::anOwnerPinSetOnTheTerminalProvesTheOwner()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("L402_WALLET_PASSPHRASE"));
+    environment.remove(QStringLiteral("L402_WALLET_HOME"));
+    // Setting the PIN is itself an owner command: typed twice, then proven by the passphrase.
+    const TerminalRun set =
+        runOnTerminal({QStringLiteral("--data-dir"), m_world->dataDir(),
+                       QStringLiteral("owner-pin"), QStringLiteral("set")},
+                      environment, {}, {"owner-pin-42", "owner-pin-42", QByteArray(kPassphrase)},
+                      {"New owner PIN", "The same PIN again: ", "passphrase or owner PIN: "});
+    QVERIFY2(set.exitCode == 0, set.screen.constData());
+    QVERIFY(set.screen.contains("The owner PIN is set."));
+    QVERIFY(!set.screen.contains("owner-pin-42"));
+    // Now the PIN is a proof, typed like the passphrase; a pipe still is not.
+    const QStringList block{QStringLiteral("--data-dir"),  m_world->dataDir(),
+                            QStringLiteral("budget"),      QStringLiteral("set"),
+                            QStringLiteral("pin.example"), QStringLiteral("--mode"),
+                            QStringLiteral("block")};
+    const TerminalRun byPin =
+        runOnTerminal(block, environment, "passphrase or owner PIN: ", {"owner-pin-42"});
+    QVERIFY2(byPin.exitCode == 0, byPin.screen.constData());
+    QVERIFY(snapshot().contains("pin.example"));
+    // Too short a PIN is refused before anything is sent.
+    const TerminalRun tooShort =
+        runOnTerminal({QStringLiteral("--data-dir"), m_world->dataDir(),
+                       QStringLiteral("owner-pin"), QStringLiteral("set")},
+                      environment, {}, {"12345", "12345", QByteArray(kPassphrase)},
+                      {"New owner PIN", "The same PIN again: ", "passphrase or owner PIN: "});
+    QVERIFY2(tooShort.exitCode != 0, tooShort.screen.constData());
+    const TerminalRun oldPinStillWorks =
+        runOnTerminal({QStringLiteral("--data-dir"), m_world->dataDir(), QStringLiteral("budget"),
+                       QStringLiteral("remove"), QStringLiteral("pin.example")},
+                      environment, "passphrase or owner PIN: ", {"owner-pin-42"});
+    QVERIFY2(oldPinStillWorks.exitCode == 0, oldPinStillWorks.screen.constData());
+}
+
 void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
 {
     if (QStandardPaths::findExecutable(QStringLiteral("bwrap")).isEmpty()) {
@@ -736,13 +779,12 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
     // An MCP client's first words and one tool call, as `run -- l402-wallet mcp` gets them.
     environment.insert(
         QStringLiteral("MCP_IN"),
-        QStringLiteral(
-            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-            "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{"
-            "\"name\":\"probe\",\"version\":\"1\"}}}\n"
-            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
-            "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
-            "\"name\":\"list_tokens\",\"arguments\":{}}}\n"));
+        QStringLiteral("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                       "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{"
+                       "\"name\":\"probe\",\"version\":\"1\"}}}\n"
+                       "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+                       "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+                       "\"name\":\"list_tokens\",\"arguments\":{}}}\n"));
     const QByteArray rulesBefore = snapshot();
     const int sends = m_world->lnd().totalSendCalls();
     QProcess run;
