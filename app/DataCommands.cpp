@@ -5,6 +5,7 @@
 #include "app/WalletSession.h"
 #include "core/control/ControlCommands.h"
 #include "core/control/ControlServer.h"
+#include "core/payments/DrainGuard.h"
 #include "core/payments/TokenStore.h"
 #include "core/policy/Agents.h"
 #include "core/policy/Budget.h"
@@ -457,11 +458,41 @@ int runAgentPause(const GlobalOptions& options, const QString& name, bool pause)
 // the owner's (gated by the caller; see WalletSession).
 int runPause(const GlobalOptions& options, bool pause)
 {
+    if (!pause && options.arguments.size() == 2 &&
+        options.arguments.at(0) == QLatin1String("--origin")) {
+        // resume --origin ORIGIN: end the drain guard's pause of one site.
+        const auto origin = policy::Origin::parse(options.arguments.at(1));
+        if (!origin) {
+            return reportError(
+                options,
+                usage(QStringLiteral(
+                    "resume --origin takes an origin such as https://api.example.com.")),
+                kExitUsage);
+        }
+        return runWithWallet(options, [&](store::WalletStore& wallet,
+                                          std::function<void(int)> finish) {
+            payments::DrainGuard guard(wallet.database(), SystemClock::instance());
+            auto resumed = guard.resume(origin->toString());
+            if (!resumed) {
+                finish(reportError(options, resumed.error()));
+                return;
+            }
+            if (options.json) {
+                printJson(QJsonObject{{QStringLiteral("origin"), origin->toString()},
+                                      {QStringLiteral("changed"), resumed.value()}});
+            } else {
+                printLine(resumed.value()
+                              ? QStringLiteral("Payments to %1 resumed.").arg(origin->toString())
+                              : QStringLiteral("%1 was not paused.").arg(origin->toString()));
+            }
+            finish(kExitOk);
+        });
+    }
     if (!options.arguments.isEmpty()) {
         return reportError(
             options,
-            usage(QStringLiteral("%1 takes no arguments.")
-                      .arg(pause ? QStringLiteral("pause") : QStringLiteral("resume"))),
+            usage(pause ? QStringLiteral("pause takes no arguments.")
+                        : QStringLiteral("resume takes no arguments, or --origin ORIGIN.")),
             kExitUsage);
     }
     return runWithWallet(options, [&](store::WalletStore& wallet, std::function<void(int)> finish) {

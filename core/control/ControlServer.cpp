@@ -60,7 +60,8 @@ QJsonObject contextJson(const payments::RequestContext& context)
                     {QStringLiteral("agent"), context.agent},
                     {QStringLiteral("resource"), context.resource},
                     {QStringLiteral("path"), context.path},
-                    {QStringLiteral("sent_token_id"), qint64(context.sentTokenId)}};
+                    {QStringLiteral("sent_token_id"), qint64(context.sentTokenId)},
+                    {QStringLiteral("report_only"), context.reportOnly}};
     if (context.maxCostMsat) {
         out.insert(QStringLiteral("max_cost_msat"), qint64(*context.maxCostMsat));
     }
@@ -82,6 +83,7 @@ std::optional<payments::RequestContext> contextFrom(const QJsonObject& in)
     context.resource = in.value(QLatin1String("resource")).toString();
     context.path = in.value(QLatin1String("path")).toString();
     context.sentTokenId = in.value(QLatin1String("sent_token_id")).toInteger();
+    context.reportOnly = in.value(QLatin1String("report_only")).toBool();
     if (in.contains(QLatin1String("max_cost_msat"))) {
         context.maxCostMsat = in.value(QLatin1String("max_cost_msat")).toInteger();
     }

@@ -129,6 +129,11 @@ void PaidApiServer::handle(const http::HttpRequest& request, http::HttpResponder
         challenge(endpoint, responder);
         return;
     }
+    if (endpoint.neverServes) {
+        ++m_credentialsRejected; // a valid token, refused all the same
+        challenge(endpoint, responder);
+        return;
+    }
     ++m_paidRequestsServed;
     responder.reply(200, {{"Content-Type", endpoint.contentType}}, endpoint.body);
 }

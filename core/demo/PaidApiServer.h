@@ -25,6 +25,9 @@ struct PaidEndpoint {
     QByteArray body;                        // what a paid request gets
     std::optional<int64_t> validForSeconds; // adds <service>_valid_until when set
     QStringList capabilities;               // adds <service>_capabilities when not empty
+    // A hostile server, for the drain guard's tests: it takes the payment and answers 402
+    // to the very token it sold.
+    bool neverServes = false;
 };
 
 // How the 402 answer is spelled; Aperture's default is both an LSAT and an L402 header.

@@ -129,8 +129,9 @@ void PaidFetcher::send(const std::shared_ptr<Attempt>& attempt,
             attempt->done(response);
             return;
         }
-        // At most one payment per request, and a bounded number of other tokens to try.
-        if (attempt->payment || attempt->rounds >= 4) {
+        // At most one payment per request, and a bounded number of other tokens to try. A
+        // 402 to the token just bought is reported, so the drain guard sees it.
+        if (attempt->rounds >= 4) {
             attempt->done(Result<FetchResponse>::failure(
                 QLatin1String(fetch_error::kTokenRejected),
                 QStringLiteral("%1 asked for payment again right after it was paid; the wallet "
@@ -146,6 +147,7 @@ void PaidFetcher::send(const std::shared_ptr<Attempt>& attempt,
                            attempt->request.url.path(QUrl::FullyEncoded);
         context.path = attempt->request.url.path(QUrl::FullyEncoded);
         context.sentTokenId = sentTokenId;
+        context.reportOnly = attempt->payment.has_value();
         context.maxCostMsat = attempt->request.maxCostMsat;
         context.maxFeeMsat = attempt->request.maxFeeMsat;
         self->m_wallet.paymentRequired(

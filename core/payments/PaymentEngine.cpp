@@ -63,9 +63,13 @@ PaymentEngine::PaymentEngine(store::WalletStore& store, node::LightningNode& nod
     , m_budgets(store.database(), clock, std::move(zone))
     , m_tokens(store.database(), clock)
     , m_spendingSwitch(store.database(), clock)
+    , m_drainGuard(store.database(), clock)
 {
     if (auto loaded = m_spendingSwitch.reload(); !loaded) {
         log::warning(loaded.error().message); // fails closed: payments are refused
+    }
+    if (auto loaded = m_drainGuard.reload(); !loaded) {
+        log::warning(loaded.error().message);
     }
     m_spendingSwitch.setChangeListener([this] { Q_EMIT spendingSwitchChanged(); });
     m_reconcileTimer.setInterval(m_settings.reconcileInterval);
@@ -239,6 +243,26 @@ void PaymentEngine::spendingSwitchChangedElsewhere()
     if (auto loaded = m_spendingSwitch.reload(); !loaded) {
         log::warning(loaded.error().message);
     }
+    if (auto loaded = m_drainGuard.reload(); !loaded) { // resume --origin
+        log::warning(loaded.error().message);
+    }
+}
+
+void PaymentEngine::tokenRejected(const RequestContext& context, const Token& token)
+{
+    const QString origin = context.origin.toString();
+    if (!m_drainGuard.isFresh(token.createdAt) || m_drainGuard.pausedUntil(origin)) {
+        return; // an old token may be revoked for ordinary reasons
+    }
+    policy::UsageNeutralWrite neutral(m_budgets);
+    if (auto paused = m_drainGuard.pause(origin); !paused) {
+        log::warning(paused.error().message);
+        return;
+    }
+    const Error why = m_drainGuard.refusalFor(origin);
+    log::warning(why.message);
+    record(DecisionEvent{QStringLiteral("refused"), origin, context.agent, token.amountMsat,
+                         why.code, why.message, 0});
 }
 
 void PaymentEngine::tokensChangedElsewhere(const QStringList& origins)
@@ -325,24 +349,43 @@ void PaymentEngine::handlePaymentRequired(const RequestContext& context,
                     log::warning(marked.error().message);
                 }
                 tokensChanged(originKey);
+                tokenRejected(context, token);
             }
         }
         if (context.sentTokenId != 0 && services.isEmpty()) {
             // Nothing says what the token was for: the server refused it.
-            policy::UsageNeutralWrite neutral(m_budgets);
-            if (auto marked = m_tokens.markRejected(context.sentTokenId); !marked) {
-                log::warning(marked.error().message);
+            // Only a token of this origin, and over the socket only the caller's own: an
+            // agent cannot have another agent's token thrown away.
+            std::optional<Token> sent;
+            for (const Token& token : activeTokens(originKey)) {
+                if (token.id == context.sentTokenId &&
+                    (!context.ownTokensOnly || token.agent == context.agent)) {
+                    sent = token;
+                }
             }
-            tokensChanged(originKey);
+            if (sent) {
+                {
+                    policy::UsageNeutralWrite neutral(m_budgets);
+                    if (auto marked = m_tokens.markRejected(sent->id); !marked) {
+                        log::warning(marked.error().message);
+                    }
+                }
+                tokensChanged(originKey);
+                tokenRejected(context, *sent);
+            }
         }
         key = originKey + u'|' + services.join(u',');
         if (context.ownTokensOnly) {
             key += u'|' + context.agent; // the token it buys is this agent's alone
         }
+
     } else if (const auto* mpp = std::get_if<protocol::PaymentChallenge>(&preferred)) {
         key = QStringLiteral("payment:") + originKey + u'#' + mpp->id;
     } else {
         key = QStringLiteral("invalid:") + QString::number(++m_anonymousFlights);
+    }
+    if (context.reportOnly) {
+        key += QStringLiteral("|report"); // never joined by a request that may pay
     }
     // Remember which token this path takes once the flight ends.
     Done wrapped = [this, originKey, path = context.path,
@@ -483,6 +526,19 @@ void PaymentEngine::decide(const std::shared_ptr<Flight>& flight,
                            const std::shared_ptr<Offer>& offer)
 {
     const RequestContext& context = flight->context;
+    if (context.reportOnly) {
+        // One payment per request: the server refused what it was just paid for.
+        const QString origin = context.origin.toString();
+        refuse(flight,
+               m_drainGuard.pausedUntil(origin)
+                   ? m_drainGuard.refusalFor(origin)
+                   : Error{QStringLiteral("token_rejected"),
+                           QStringLiteral("%1 asked for payment again right after it was paid; "
+                                          "the wallet will not pay twice for one request.")
+                               .arg(origin)},
+               offer->amountMsat, QStringLiteral("refused"));
+        return;
+    }
     if (auto paused = m_spendingSwitch.refusalFor(context.agent)) { // the kill switch first
         refuse(flight, *paused, offer->amountMsat, QStringLiteral("refused"));
         return;
@@ -505,6 +561,18 @@ void PaymentEngine::decide(const std::shared_ptr<Flight>& flight,
     }
     if (verdict->refusal) {
         refuse(flight, *verdict->refusal, offer->amountMsat, QStringLiteral("refused"));
+        return;
+    }
+    if (m_drainGuard.pausedUntil(context.origin.toString())) {
+        // The drain guard paused this site: refused, or asked (never a remembered yes) when
+        // its rule asks anyway.
+        if (!verdict->rule.needsApproval(offer->amountMsat)) {
+            refuse(flight, m_drainGuard.refusalFor(context.origin.toString()), offer->amountMsat,
+                   QStringLiteral("refused"));
+            return;
+        }
+        policy::BudgetVerdict warned = verdict.value();
+        askUser(flight, offer, warned);
         return;
     }
     if (verdict->rule.needsApproval(offer->amountMsat)) {
@@ -538,6 +606,9 @@ void PaymentEngine::askUser(const std::shared_ptr<Flight>& flight,
     request.description = offer->invoice.description.value_or(context.resource);
     request.budgetImpact = policy::describeImpact(verdict, offer->amountMsat, offer->feeLimitMsat);
     request.heldTo = policy::describeRules(verdict, offer->amountMsat, offer->feeLimitMsat);
+    if (m_drainGuard.pausedUntil(request.origin)) {
+        request.heldTo.prepend(m_drainGuard.refusalFor(request.origin).message);
+    }
     QPointer<PaymentEngine> self(this);
     m_broker.ask(request, [self, flight, offer, verdict](const ApprovalAnswer& answer) {
         PaymentEngine* const engine = self.data();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/node/LightningNode.h"
+#include "core/payments/DrainGuard.h"
 #include "core/payments/TokenStore.h"
 #include "core/policy/ApprovalBroker.h"
 #include "core/policy/Budget.h"
@@ -62,6 +63,9 @@ struct RequestContext {
     // The caller holds the credential it gets (fetch, MCP over the control socket): only a
     // token this agent bought may be handed back, never another agent's secret.
     bool ownTokensOnly = false;
+    // The token this request just bought met a 402 again: tell the engine (the drain guard
+    // looks at it) and never pay; the answer is another token to try, or the refusal.
+    bool reportOnly = false;
 };
 
 struct PaymentSummary {
@@ -141,6 +145,7 @@ public:
     // The kill switch (pause, resume, agent pause): checked before a payment is asked for or
     // made. Writes through it take effect at once; spendingSwitchChanged() follows each.
     policy::SpendingSwitch& spendingSwitch() { return m_spendingSwitch; }
+    DrainGuard& drainGuard() { return m_drainGuard; }
     // Someone wrote the switch through another object (a CLI data command run by the running
     // wallet): read it again.
     void spendingSwitchChangedElsewhere();
@@ -170,6 +175,8 @@ private:
     void onPayResult(const std::shared_ptr<Flight>& flight, const std::shared_ptr<Offer>& offer,
                      int64_t paymentId, const node::PaymentResult& result);
     void finish(const std::shared_ptr<Flight>& flight, Result<Credential> result);
+    // A token met a 402 again: fresh, the origin drains the wallet and is paused.
+    void tokenRejected(const RequestContext& context, const Token& token);
     void refuse(const std::shared_ptr<Flight>& flight, const Error& error, int64_t amountMsat,
                 const QString& kind);
 
@@ -195,6 +202,7 @@ private:
     policy::BudgetBook m_budgets;
     TokenStore m_tokens;
     policy::SpendingSwitch m_spendingSwitch;
+    DrainGuard m_drainGuard;
 
     bool m_ready = false;
     bool m_reconciling = false;

@@ -847,8 +847,9 @@ void ProxyConnection::paymentNeeded()
         finishExchange();
         return;
     }
-    // At most one payment per request, and a few other tokens to try.
-    if (m_payment || m_rounds >= 4) {
+    // At most one payment per request, and a few other tokens to try. A 402 to the token
+    // just bought is reported (reportOnly never pays), so the drain guard sees it.
+    if (m_rounds >= 4) {
         sendError(QStringLiteral("token_rejected"),
                   QStringLiteral("%1 asked for payment again right after it was paid; the wallet "
                                  "will not pay twice for one request.")
@@ -862,6 +863,7 @@ void ProxyConnection::paymentNeeded()
     context.path = m_upstreamUrl.path(QUrl::FullyEncoded);
     context.resource = QString::fromLatin1(m_method) + u' ' + context.path;
     context.sentTokenId = m_sentTokenId;
+    context.reportOnly = m_payment.has_value();
     QPointer<ProxyConnection> self(this);
     m_server.m_payments.paymentRequired(
         context, m_challenges, this, [self](Result<payments::Credential> credential) {

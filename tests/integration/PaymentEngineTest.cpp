@@ -73,6 +73,7 @@ class PaymentEngineTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void drainGuardPausesAServerThatRefusesWhatItSold();
     void paysThenReusesTheToken();
     void invariant1_paysOnlyInvoicesThatVerify_data();
     void invariant1_paysOnlyInvoicesThatVerify();
@@ -948,6 +949,48 @@ void PaymentEngineTest::pauseWhileAskingStopsTheApprovedPayment()
     QCOMPARE(result.error().code, QStringLiteral("wallet_paused"));
     QCOMPARE(h.lnd().totalSendCalls(), 0);
     QCOMPARE(h.paymentCount(), 0);
+}
+
+// A server that takes the payment and answers 402 to the token it just sold: one payment, then
+// the origin is paused (origin_paused, in history), across a restart, until resumed.
+void PaymentEngineTest::drainGuardPausesAServerThatRefusesWhatItSold()
+{
+    EngineHarness h;
+    QVERIFY(h.start());
+    h.allowEverything();
+    demo::PaidEndpoint drain;
+    drain.path = QStringLiteral("/v1/drain");
+    drain.service = QStringLiteral("drain");
+    drain.priceSat = 7;
+    drain.body = "never served";
+    drain.neverServes = true;
+    h.api().addEndpoint(drain);
+    for (int i = 0; i < 3; ++i) {
+        auto result = h.fetch(QStringLiteral("/v1/drain"), QStringLiteral("alice"));
+        QVERIFY2(!result.ok(), "a drained request must not look like success");
+        QCOMPARE(result.error().code, QStringLiteral("origin_paused"));
+        QVERIFY(result.error().message.contains(QStringLiteral("resume --origin")));
+    }
+    QCOMPARE(h.lnd().totalSendCalls(), 1);
+    const QString origin = h.api().url(QString()).adjusted(QUrl::RemovePath).toString();
+    QVERIFY(h.engine().drainGuard().pausedUntil(origin).has_value());
+    QVERIFY(scalar(h.store(), "SELECT count(*) FROM events WHERE code = 'origin_paused'") >= 1);
+    // The whole origin is paused, its other endpoints too.
+    QCOMPARE(h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("alice")).error().code,
+             QStringLiteral("origin_paused"));
+    QCOMPARE(h.lnd().totalSendCalls(), 1);
+    // The pause survives a restart.
+    h.stopWallet();
+    QVERIFY(h.openStore());
+    QVERIFY(h.startEngine());
+    QCOMPARE(h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("alice")).error().code,
+             QStringLiteral("origin_paused"));
+    // Resumed by the owner: it pays again (and the drain trips the guard again).
+    QVERIFY(h.engine().drainGuard().resume(origin).value());
+    auto quote = h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("alice"));
+    QVERIFY(quote.ok());
+    QCOMPARE(quote->status, 200);
+    QCOMPARE(h.lnd().totalSendCalls(), 2);
 }
 
 QTEST_GUILESS_MAIN(PaymentEngineTest)

@@ -108,6 +108,7 @@ private Q_SLOTS:
     void redirectsArePassedBackNotFollowed();
     void pausedWalletRefusesPaymentsNotFreeRequestsOrTokens();
     void agentRulesHoldUnderASiteRuleThroughTheProxy();
+    void aServerThatRefusesWhatItSoldIsPausedAfterOnePayment();
 
 private:
     QString tlsApiUrl(const QString& path) const
@@ -744,7 +745,8 @@ void ProxyTest::aRejectedTokenIsNotSentAgain()
     QVERIFY(!runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment())
                  .out.contains("L402-Wallet-Payment"));
     // ...until the server stops taking the token (restarted, its root keys gone): the 402
-    // marks it rejected, a new one is bought, and the copy follows.
+    // marks it rejected, and once the owner lets the site be paid again a new one is bought
+    // and the copy follows.
     const quint16 port = m_harness->api().http().port();
     m_harness->api().http().close();
     demo::PaidApiServer restarted(
@@ -754,13 +756,22 @@ void ProxyTest::aRejectedTokenIsNotSentAgain()
         SystemClock::instance());
     restarted.addDemoEndpoints();
     QVERIFY(restarted.listen(port));
+    // A token bought a moment ago refused: the drain guard cannot tell a restart from a
+    // server that takes money without giving access, so the site waits for the owner.
+    auto suspected = runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment());
+    QVERIFY2(suspected.out.contains("L402-Wallet-Error: origin_paused"), suspected.out.constData());
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+    QVERIFY(m_harness->engine()
+                .drainGuard()
+                .resume(m_harness->api().url(QString()).adjusted(QUrl::RemovePath).toString())
+                .value());
     auto renewed = runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment());
     QVERIFY2(renewed.out.startsWith("HTTP/1.1 200"), renewed.out.constData());
     QVERIFY(renewed.out.contains("L402-Wallet-Payment"));
     auto after = runProgramServingEvents(QStringLiteral("curl"), arguments, cleanEnvironment());
     QVERIFY(after.out.startsWith("HTTP/1.1 200"));
     QVERIFY(!after.out.contains("L402-Wallet-Payment"));
-    QCOMPARE(restarted.challengesIssued(), 1);
+    QCOMPARE(restarted.challengesIssued(), 2); // the suspected request and the renewal
     QCOMPARE(m_harness->lnd().totalSendCalls(), 2);
 }
 
@@ -940,6 +951,34 @@ void ProxyTest::agentRulesHoldUnderASiteRuleThroughTheProxy()
     QVERIFY(fast.out.contains("L402-Wallet-Error: rate_limited"));
     QVERIFY(
         errorOf(fast.out)[QLatin1String("message")].toString().contains(QStringLiteral("1/min")));
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+}
+
+// The drain guard through the real proxy: paid once, then 402 origin_paused for every request
+// to that site, with the contract's JSON; nothing more is paid.
+void ProxyTest::aServerThatRefusesWhatItSoldIsPausedAfterOnePayment()
+{
+    demo::PaidEndpoint drain;
+    drain.path = QStringLiteral("/v1/drain");
+    drain.service = QStringLiteral("drain");
+    drain.priceSat = 7;
+    drain.body = "never served";
+    drain.neverServes = true;
+    m_harness->api().addEndpoint(drain);
+    for (int i = 0; i < 3; ++i) {
+        const auto refused = runProgramServingEvents(QStringLiteral("curl"),
+                                                     {QStringLiteral("-sS"), QStringLiteral("-i"),
+                                                      QStringLiteral("-x"), proxyUrl(),
+                                                      apiUrl(QStringLiteral("/v1/drain"))},
+                                                     cleanEnvironment());
+        QVERIFY2(refused.out.startsWith("HTTP/1.1 402"), refused.out.constData());
+        QVERIFY2(refused.out.contains("L402-Wallet-Error: origin_paused"), refused.out.constData());
+        const QJsonObject error =
+            QJsonDocument::fromJson(refused.out.mid(refused.out.indexOf("\r\n\r\n") + 4))
+                .object()[QLatin1String("error")]
+                .toObject();
+        QCOMPARE(error[QLatin1String("code")].toString(), QStringLiteral("origin_paused"));
+    }
     QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
 }
 
