@@ -1,4 +1,5 @@
 #include "core/payments/PaymentEngine.h"
+#include "core/payments/RefusalCodes.h"
 
 #include "core/payments/CrashPoint.h"
 #include "core/protocol/Challenge.h"
@@ -571,8 +572,21 @@ void PaymentEngine::decide(const std::shared_ptr<Flight>& flight,
                    QStringLiteral("refused"));
             return;
         }
-        policy::BudgetVerdict warned = verdict.value();
-        askUser(flight, offer, warned);
+        askUser(flight, offer, verdict.value());
+        return;
+    }
+    if (const auto spike = priceSpike(context, *offer)) {
+        // Asked even where the rule pays without asking, and never answered by a remembered
+        // yes; with nobody to ask, refused.
+        if (!m_broker.answerable()) {
+            refuse(flight,
+                   Error{QLatin1String(refusal_error::kPriceSpike),
+                         *spike + QStringLiteral(" Nobody is there to approve it; pay it once "
+                                                 "with the window open or serve running.")},
+                   offer->amountMsat, QStringLiteral("refused"));
+            return;
+        }
+        askUser(flight, offer, verdict.value(), {QStringLiteral("Price spike: ") + *spike});
         return;
     }
     if (verdict->rule.needsApproval(offer->amountMsat)) {
@@ -594,9 +608,45 @@ void PaymentEngine::decide(const std::shared_ptr<Flight>& flight,
     pay(flight, offer);
 }
 
+std::optional<QString> PaymentEngine::priceSpike(const RequestContext& context, const Offer& offer)
+{
+    if (!offer.isL402 || m_settings.priceSpikeFactor <= 0) {
+        return std::nullopt;
+    }
+    QStringList services;
+    for (const auto& service : protocol::ApertureCaveats::fromMacaroon(offer.macaroon).services) {
+        services.append(service.name);
+    }
+    services.sort();
+    auto tokens = m_tokens.list();
+    if (!tokens) {
+        return std::nullopt; // the budget still holds; the guard only asks
+    }
+    // The newest token of this origin and service, whatever became of it (expired,
+    // rejected); one removed by the owner has lost its macaroon and says nothing.
+    const Token* last = nullptr;
+    const QString origin = context.origin.toString();
+    for (const Token& token : tokens.value()) { // newest first
+        QStringList bought = token.services;
+        bought.sort();
+        if (token.origin == origin && bought == services && token.amountMsat > 0) {
+            last = &token;
+            break;
+        }
+    }
+    int64_t limit = 0;
+    if (!last || __builtin_mul_overflow(last->amountMsat, m_settings.priceSpikeFactor, &limit) ||
+        offer.amountMsat <= limit) {
+        return std::nullopt;
+    }
+    return QStringLiteral("%1 asks %2 now; it was paid %3 last time (more than %4x).")
+        .arg(origin, sat(offer.amountMsat), sat(last->amountMsat))
+        .arg(m_settings.priceSpikeFactor);
+}
+
 void PaymentEngine::askUser(const std::shared_ptr<Flight>& flight,
                             const std::shared_ptr<Offer>& offer,
-                            const policy::BudgetVerdict& verdict)
+                            const policy::BudgetVerdict& verdict, const QStringList& notes)
 {
     const RequestContext& context = flight->context;
     policy::ApprovalRequest request;
@@ -609,6 +659,7 @@ void PaymentEngine::askUser(const std::shared_ptr<Flight>& flight,
     if (m_drainGuard.pausedUntil(request.origin)) {
         request.heldTo.prepend(m_drainGuard.refusalFor(request.origin).message);
     }
+    request.heldTo = notes + request.heldTo;
     QPointer<PaymentEngine> self(this);
     m_broker.ask(request, [self, flight, offer, verdict](const ApprovalAnswer& answer) {
         PaymentEngine* const engine = self.data();

@@ -47,6 +47,9 @@ struct EngineSettings {
     // How often payments with an unknown outcome are looked up again.
     std::chrono::milliseconds reconcileInterval{30'000};
     qint64 expiryMarginSeconds = 10;
+    // The price-spike guard: a price more than this many times what the origin's service
+    // was last paid is asked about, or refused (price_spike) when nobody can answer.
+    int64_t priceSpikeFactor = 10;
 
     int64_t feeLimitFor(int64_t amountMsat) const;
 };
@@ -169,8 +172,11 @@ private:
                      const std::shared_ptr<Flight>& flight);
     void withNodeNetwork(std::function<void(Result<protocol::Network>)> then);
     void decide(const std::shared_ptr<Flight>& flight, const std::shared_ptr<Offer>& offer);
+    // `notes`: why it is asked besides the rule (a paused origin, a price spike), shown first.
     void askUser(const std::shared_ptr<Flight>& flight, const std::shared_ptr<Offer>& offer,
-                 const policy::BudgetVerdict& verdict);
+                 const policy::BudgetVerdict& verdict, const QStringList& notes = {});
+    // "21 sat now, 2 sat last time" when the offer is a spike over the last price paid.
+    std::optional<QString> priceSpike(const RequestContext& context, const Offer& offer);
     void pay(const std::shared_ptr<Flight>& flight, const std::shared_ptr<Offer>& offer);
     void onPayResult(const std::shared_ptr<Flight>& flight, const std::shared_ptr<Offer>& offer,
                      int64_t paymentId, const node::PaymentResult& result);

@@ -73,6 +73,7 @@ class PaymentEngineTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void priceSpikeIsAskedOrRefused();
     void drainGuardPausesAServerThatRefusesWhatItSold();
     void paysThenReusesTheToken();
     void invariant1_paysOnlyInvoicesThatVerify_data();
@@ -320,7 +321,13 @@ void PaymentEngineTest::invariant3_neverPaysAHashTwice()
 
     auto first = h.fetch(request);
     QVERIFY(!first.ok());
-    QCOMPARE(first.error().code, QStringLiteral("token_rejected"));
+    // Paid, and answered 402 again: the drain guard pauses the site. Resumed, the same
+    // challenge is still never paid twice.
+    QCOMPARE(first.error().code, QStringLiteral("origin_paused"));
+    QVERIFY(h.engine()
+                .drainGuard()
+                .resume(stubborn.url(QString()).adjusted(QUrl::RemovePath).toString())
+                .value());
     auto second = h.fetch(request);
     QVERIFY(!second.ok());
     QCOMPARE(second.error().code, QStringLiteral("payment_pending")); // "already paid"
@@ -762,7 +769,9 @@ void PaymentEngineTest::tokenExpiryAndRejection()
     QCOMPARE(scalar(h.store(), "SELECT count(*) FROM tokens WHERE status = 'expired'"), 1);
 
     // A server that stops honouring a token: 402 despite it -> rejected, bought anew.
-    // Revoke server-side by restarting the API (it forgets its root keys), same port.
+    // Revoke server-side by restarting the API (it forgets its root keys), same port; ten
+    // minutes on, so the token is past the drain guard's 5 minutes of freshness.
+    clock.advance(600);
     const quint16 port = h.api().http().port();
     h.api().http().close();
     demo::PaidApiServer restarted(
@@ -991,6 +1000,60 @@ void PaymentEngineTest::drainGuardPausesAServerThatRefusesWhatItSold()
     QVERIFY(quote.ok());
     QCOMPARE(quote->status, 200);
     QCOMPARE(h.lnd().totalSendCalls(), 2);
+}
+
+// The price-spike guard: a price more than 10x what the origin's service was last paid is
+// refused (price_spike) with nobody to ask, and asked, with both prices, when someone can
+// answer, even though the rule pays without asking. 9x is no spike.
+void PaymentEngineTest::priceSpikeIsAskedOrRefused()
+{
+    ManualClock clock(QDateTime::currentDateTimeUtc());
+    EngineHarness h(clock);
+    QVERIFY(h.start());
+    h.allowEverything(); // '*' auto: nothing would be asked without the guard
+    demo::PaidEndpoint cheap;
+    cheap.path = QStringLiteral("/v1/cheap");
+    cheap.service = QStringLiteral("cheap");
+    cheap.priceSat = 2;
+    cheap.body = "{}";
+    cheap.validForSeconds = 60; // then a new token is bought, at the price of the day
+    h.api().addEndpoint(cheap);
+    QVERIFY(h.fetch(QStringLiteral("/v1/cheap"), QStringLiteral("alice")).ok());
+    QCOMPARE(h.lnd().totalSendCalls(), 1);
+    auto reprice = [&](int64_t sat) {
+        cheap.priceSat = sat;
+        h.api().addEndpoint(cheap); // the same path, a new price
+        clock.advance(120);         // past the token's valid_until: a new one is bought
+    };
+
+    reprice(18); // 9x: no spike
+    QVERIFY(h.fetch(QStringLiteral("/v1/cheap"), QStringLiteral("alice")).ok());
+    QCOMPARE(h.lnd().totalSendCalls(), 2);
+
+    reprice(181); // more than 10x the 18 sat paid last
+    auto refused = h.fetch(QStringLiteral("/v1/cheap"), QStringLiteral("alice"));
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("price_spike"));
+    QVERIFY2(refused.error().message.contains(QStringLiteral("181 sat")) &&
+                 refused.error().message.contains(QStringLiteral("18 sat")),
+             qPrintable(refused.error().message));
+    QCOMPARE(h.lnd().totalSendCalls(), 2);
+
+    h.broker().setAnswerable(true);
+    policy::ApprovalRequest seen;
+    QObject::connect(&h.broker(), &policy::ApprovalBroker::requested, &h.broker(),
+                     [&](const policy::ApprovalRequest& request) {
+                         seen = request;
+                         QVERIFY(h.broker().answer(request.id, true));
+                     });
+    auto asked = h.fetch(QStringLiteral("/v1/cheap"), QStringLiteral("alice"));
+    QVERIFY(asked.ok());
+    QCOMPARE(seen.amountMsat, 181'000);
+    QVERIFY(!seen.heldTo.isEmpty());
+    QVERIFY2(seen.heldTo.first().startsWith(QStringLiteral("Price spike: ")) &&
+                 seen.heldTo.first().contains(QStringLiteral("18 sat last time")),
+             qPrintable(seen.heldTo.join(u'|')));
+    QCOMPARE(h.lnd().totalSendCalls(), 3);
 }
 
 QTEST_GUILESS_MAIN(PaymentEngineTest)
