@@ -112,6 +112,14 @@ void GuiSession::start(std::optional<crypto::SecureBytes> passphrase)
         }
         m_service = service;
         m_window.setService(service);
+        if (m_tray) {
+            connect(service, &service::WalletService::anomalyDetected, m_tray,
+                    [tray = m_tray](const QString&, const QString& message) {
+                        if (tray) {
+                            tray->notifyAnomaly(message);
+                        }
+                    });
+        }
         applyFirstRun(service);
         Q_EMIT serviceReady(service);
     });

@@ -169,6 +169,14 @@ void TrayIcon::notifyApproval(const QString& summary)
     }
 }
 
+void TrayIcon::notifyAnomaly(const QString& message)
+{
+    // Shown even with the window in front: an agent was just stopped.
+    if (m_icon) {
+        m_icon->showMessage(tr("An agent was paused"), message, QSystemTrayIcon::Warning, 60'000);
+    }
+}
+
 void TrayIcon::update()
 {
     m_proxyLine->setText(m_listening ? tr("Proxy on 127.0.0.1:%1").arg(m_port)

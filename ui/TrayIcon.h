@@ -36,6 +36,8 @@ public:
     const QIcon& currentIcon() const { return m_currentIcon; }
     // A payment waits for an answer: a notification when the window is not in front.
     void notifyApproval(const QString& summary);
+    // A desktop notification (freedesktop, through Qt) that the anomaly alert paused an agent.
+    void notifyAnomaly(const QString& message);
 
 private:
     void update();

@@ -50,6 +50,12 @@ struct EngineSettings {
     // The price-spike guard: a price more than this many times what the origin's service
     // was last paid is asked about, or refused (price_spike) when nobody can answer.
     int64_t priceSpikeFactor = 10;
+    // The anomaly alert (docs/agents.md): an agent whose spend in the last `anomalyWindow`
+    // is above max(anomalyFactor x its average per window over the week before,
+    // anomalyFloorMsat) is paused.
+    qint64 anomalyWindowSeconds = 10 * 60;
+    int64_t anomalyFactor = 10;
+    int64_t anomalyFloorMsat = 1'000'000;
 
     int64_t feeLimitFor(int64_t amountMsat) const;
 };
@@ -163,8 +169,12 @@ Q_SIGNALS:
     void decisionRecorded(const l402::payments::DecisionEvent& event);
     void paymentChanged(qint64 paymentId);
     void spendingSwitchChanged();
+    // An agent's spending jumped far above its own pattern, and it was paused.
+    void anomalyDetected(const QString& agent, const QString& message);
 
 private:
+    // After a payment: pauses the agent when its recent spend is an anomaly.
+    void checkAnomaly(const QString& agent, const QString& origin);
     struct Flight;
     struct Offer;
 

@@ -174,6 +174,8 @@ WalletService::WalletService(store::WalletStore& wallet, payments::PaymentEngine
         Q_EMIT tokensChanged();
     });
     qRegisterMetaType<SpendingView>();
+    connect(&engine, &payments::PaymentEngine::anomalyDetected, this,
+            &WalletService::anomalyDetected);
     connect(&engine, &payments::PaymentEngine::spendingSwitchChanged, this, [this] {
         Q_EMIT spendingChanged(spending());
         Q_EMIT activityChanged();

@@ -247,6 +247,8 @@ Q_SIGNALS:
     void approvalRequested(const l402::policy::ApprovalRequest& request);
     void approvalResolved(const QString& id, bool approved);
     void spendingChanged(const l402::service::SpendingView& spending);
+    // An agent's spending jumped far above its pattern and it was paused (the engine's alert).
+    void anomalyDetected(const QString& agent, const QString& message);
 
 private:
     Result<QStringList> distinctWith(const char* column, const char* extra);

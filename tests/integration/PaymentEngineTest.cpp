@@ -4,6 +4,7 @@
 
 #include "core/crypto/Digest.h"
 #include "core/protocol/Macaroon.h"
+#include "core/store/PaymentLedger.h"
 #include "core/util/Logging.h"
 #include "tests/support/EngineHarness.h"
 #include "tests/support/FakeHttpServer.h"
@@ -73,6 +74,7 @@ class PaymentEngineTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void anomalyAlertPausesAnAgentThatSpendsFarAboveItsPattern();
     void priceSpikeIsAskedOrRefused();
     void drainGuardPausesAServerThatRefusesWhatItSold();
     void paysThenReusesTheToken();
@@ -1054,6 +1056,54 @@ void PaymentEngineTest::priceSpikeIsAskedOrRefused()
                  seen.heldTo.first().contains(QStringLiteral("18 sat last time")),
              qPrintable(seen.heldTo.join(u'|')));
     QCOMPARE(h.lnd().totalSendCalls(), 3);
+}
+
+// The anomaly alert: an agent that spends more than max(10x its average per 10 minutes over
+// the past week, 1,000 sat) within 10 minutes is paused and the alert is raised; an agent
+// whose week holds that much already goes on.
+void PaymentEngineTest::anomalyAlertPausesAnAgentThatSpendsFarAboveItsPattern()
+{
+    ManualClock clock(QDateTime::currentDateTimeUtc());
+    EngineHarness h(clock);
+    QVERIFY(h.start());
+    h.allowEverything();
+    // steady's week: 200,000 sat three days ago, about 198 sat per 10 minutes.
+    clock.advance(-3 * 24 * 3600);
+    {
+        const QByteArray preimage = crypto::randomBytes(32);
+        store::NewPayment past;
+        past.origin = QStringLiteral("https://elsewhere.example");
+        past.agent = QStringLiteral("steady");
+        past.scheme = QStringLiteral("L402");
+        past.invoice = QStringLiteral("lnbcrt1");
+        past.paymentHash = crypto::sha256(preimage);
+        past.amountMsat = 200'000'000;
+        past.feeLimitMsat = 10'000;
+        auto id = h.store().ledger().recordInitiated(past);
+        QVERIFY(id.ok());
+        QVERIFY(h.store().ledger().markSucceeded(id.value(), preimage, 0).ok());
+    }
+    clock.advance(3 * 24 * 3600);
+    QSignalSpy alerts(&h.engine(), &payments::PaymentEngine::anomalyDetected);
+    const QStringList burst{QStringLiteral("/v1/joke"), QStringLiteral("/v1/quote"),
+                            QStringLiteral("/v1/weather"), QStringLiteral("/v1/dataset.csv")};
+    for (const char* agent : {"steady", "burst"}) {
+        for (const QString& path : burst) { // 5 + 21 + 100 + 1,000 sat within a minute
+            auto paid = h.fetch(path, QString::fromLatin1(agent));
+            QVERIFY2(paid.ok(), qPrintable(paid ? QString() : paid.error().message));
+            clock.advance(10);
+        }
+    }
+    QCOMPARE(alerts.size(), 1); // burst, after the dataset; steady spends like this already
+    QCOMPARE(alerts.first().at(0).toString(), QStringLiteral("burst"));
+    const QString message = alerts.first().at(1).toString();
+    QVERIFY2(message.contains(QStringLiteral("1,126 sat")) &&
+                 message.contains(QStringLiteral("agent resume burst")),
+             qPrintable(message));
+    QVERIFY(h.engine().spendingSwitch().refusalFor(QStringLiteral("burst")).has_value());
+    QVERIFY(!h.engine().spendingSwitch().refusalFor(QStringLiteral("steady")).has_value());
+    QVERIFY(scalar(h.store(), "SELECT count(*) FROM events WHERE agent = 'burst' AND "
+                              "code = 'agent_paused'") >= 1);
 }
 
 QTEST_GUILESS_MAIN(PaymentEngineTest)
