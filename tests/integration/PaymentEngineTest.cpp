@@ -74,6 +74,7 @@ class PaymentEngineTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void concurrentAgentsNeverExceedACapTheyShare();
     void anomalyAlertPausesAnAgentThatSpendsFarAboveItsPattern();
     void priceSpikeIsAskedOrRefused();
     void drainGuardPausesAServerThatRefusesWhatItSold();
@@ -1104,6 +1105,56 @@ void PaymentEngineTest::anomalyAlertPausesAnAgentThatSpendsFarAboveItsPattern()
     QVERIFY(!h.engine().spendingSwitch().refusalFor(QStringLiteral("steady")).has_value());
     QVERIFY(scalar(h.store(), "SELECT count(*) FROM events WHERE agent = 'burst' AND "
                               "code = 'agent_paused'") >= 1);
+}
+
+// Several agents at once against one shared cap and their own caps: the atomic reserve lets
+// exactly as many payments through as fit, and no matching rule is ever exceeded.
+void PaymentEngineTest::concurrentAgentsNeverExceedACapTheyShare()
+{
+    EngineHarness h;
+    QVERIFY(h.start());
+    h.allowEverything();
+    // The joke costs 5 sat plus a 10 sat fee reserve: 15 sat held per payment.
+    policy::BudgetRule site;
+    site.pattern = h.api().url(QStringLiteral("/")).host();
+    site.mode = policy::Mode::Auto;
+    site.dailyMsat = 60'000; // room for four
+    QVERIFY(h.engine().budgets().saveRule(site).ok());
+    policy::BudgetRule tight;
+    tight.pattern = QStringLiteral("*");
+    tight.agent = QStringLiteral("agent-0");
+    tight.mode = policy::Mode::Auto;
+    tight.dailyMsat = 1'000; // agent-0 may not pay at all
+    QVERIFY(h.engine().budgets().saveRule(tight).ok());
+    int answered = 0;
+    QStringList paidBy;
+    QStringList refusals;
+    for (int i = 0; i < 70; ++i) {
+        payments::FetchRequest request;
+        request.url = h.api().url(QStringLiteral("/v1/joke"));
+        request.agent = QStringLiteral("agent-%1").arg(i % 7);
+        h.fetcher().fetch(request, [&, agent = request.agent](Result<FetchResponse> result) {
+            ++answered;
+            if (result && result->payment) {
+                paidBy << agent;
+            } else if (!result) {
+                refusals << result.error().code;
+            }
+        });
+    }
+    QVERIFY(QTest::qWaitFor([&] { return answered == 70; }, 60'000));
+    // Four fit while each holds its fee reserve; as payments settle (a real fee of 1.234 sat)
+    // room frees up, so one or two more may fit, never past the cap.
+    QVERIFY2(paidBy.size() >= 4 && paidBy.size() <= 6, qPrintable(paidBy.join(u',')));
+    QVERIFY(!paidBy.contains(QStringLiteral("agent-0")));
+    QCOMPARE(h.lnd().totalSendCalls(), int(paidBy.size()));
+    QVERIFY(scalar(h.store(), "SELECT sum(amount_msat + fee_msat) FROM payments WHERE "
+                              "status = 'succeeded'") <= 60'000);
+    QVERIFY(refusals.contains(QStringLiteral("budget_exceeded")));
+    QVERIFY(std::all_of(refusals.cbegin(), refusals.cend(), [](const QString& code) {
+        return code == QLatin1String("budget_exceeded");
+    }));
+    expectUsageMatchesLedger(h);
 }
 
 QTEST_GUILESS_MAIN(PaymentEngineTest)

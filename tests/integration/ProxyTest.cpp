@@ -8,6 +8,7 @@
 #include "core/proxy/ProxyServer.h"
 #include "tests/support/EngineHarness.h"
 #include "tests/support/FakeHttpServer.h"
+#include "tests/support/ManualClock.h"
 #include "tests/support/ProcessRunner.h"
 #include "tests/support/TestCertificates.h"
 
@@ -18,6 +19,7 @@
 #include <QJsonObject>
 #include <QNetworkProxy>
 #include <QNetworkReply>
+#include <QScopeGuard>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -109,6 +111,7 @@ private Q_SLOTS:
     void pausedWalletRefusesPaymentsNotFreeRequestsOrTokens();
     void agentRulesHoldUnderASiteRuleThroughTheProxy();
     void aServerThatRefusesWhatItSoldIsPausedAfterOnePayment();
+    void aPriceSpikeIsRefusedWithNobodyToAsk();
 
 private:
     QString tlsApiUrl(const QString& path) const
@@ -979,6 +982,67 @@ void ProxyTest::aServerThatRefusesWhatItSoldIsPausedAfterOnePayment()
                 .toObject();
         QCOMPARE(error[QLatin1String("code")].toString(), QStringLiteral("origin_paused"));
     }
+    QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
+}
+
+// The price-spike guard through the real proxy, on a wallet whose clock the test moves (so a
+// token can expire and a new one be bought at the new price): with nobody to ask, a price
+// more than 10x the last one is refused with 402 price_spike naming both prices.
+void ProxyTest::aPriceSpikeIsRefusedWithNobodyToAsk()
+{
+    m_proxy.reset();
+    m_gateway.reset();
+    m_harness.reset();
+    ManualClock clock(QDateTime::currentDateTimeUtc());
+    const auto beforeTheClock = qScopeGuard([this] { // gone before `clock` is, however it ends
+        m_proxy.reset();
+        m_gateway.reset();
+        m_harness.reset();
+    });
+    m_harness = std::make_unique<EngineHarness>(clock);
+    QVERIFY(m_harness->start());
+    m_harness->allowEverything();
+    policy::AgentBook agents(m_harness->store().database(), SystemClock::instance());
+    auto alice = agents.add(QStringLiteral("alice"));
+    QVERIFY(alice.ok());
+    m_secret = alice->secret;
+    m_agents.replace(agents.credentials().value());
+    m_gateway = std::make_unique<proxy::EngineGateway>(m_harness->engine());
+    proxy::ProxySettings settings;
+    settings.port = 0;
+    settings.ca = m_ca;
+    m_proxy = std::make_unique<proxy::ProxyServer>(settings, *m_gateway, m_agents);
+    QVERIFY(m_proxy->listen());
+
+    demo::PaidEndpoint cheap;
+    cheap.path = QStringLiteral("/v1/cheap");
+    cheap.service = QStringLiteral("cheap");
+    cheap.priceSat = 2;
+    cheap.body = "{}";
+    cheap.validForSeconds = 60;
+    m_harness->api().addEndpoint(cheap);
+    auto curl = [this] {
+        return runProgramServingEvents(QStringLiteral("curl"),
+                                       {QStringLiteral("-sS"), QStringLiteral("-i"),
+                                        QStringLiteral("-x"), proxyUrl(),
+                                        apiUrl(QStringLiteral("/v1/cheap"))},
+                                       cleanEnvironment());
+    };
+    QVERIFY(curl().out.startsWith("HTTP/1.1 200"));
+    cheap.priceSat = 50; // 25x
+    m_harness->api().addEndpoint(cheap);
+    clock.advance(120); // the token has expired
+    const auto spiked = curl();
+    QVERIFY2(spiked.out.startsWith("HTTP/1.1 402"), spiked.out.constData());
+    QVERIFY(spiked.out.contains("L402-Wallet-Error: price_spike"));
+    const QString message =
+        QJsonDocument::fromJson(spiked.out.mid(spiked.out.indexOf("\r\n\r\n") + 4))
+            .object()[QLatin1String("error")]
+            .toObject()[QLatin1String("message")]
+            .toString();
+    QVERIFY2(message.contains(QStringLiteral("50 sat")) &&
+                 message.contains(QStringLiteral("2 sat")),
+             qPrintable(message));
     QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
 }
 
