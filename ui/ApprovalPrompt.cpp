@@ -62,12 +62,9 @@ ApprovalPrompt::ApprovalPrompt(QWidget* parent)
     form->addRow(tr("Held to:"), m_heldTo);
     layout->addLayout(form);
 
-    m_countdown = new QProgressBar(this);
-    m_countdown->setObjectName(QStringLiteral("approvalCountdown"));
-    m_countdown->setTextVisible(false);
-    m_countdown->setMaximumHeight(6);
-    m_countdownText = new QLabel(this);
-    m_countdownText->setObjectName(QStringLiteral("approvalCountdownText"));
+    const Countdown countdown = countdownWidgets(this, QStringLiteral("approval"));
+    m_countdown = countdown.bar;
+    m_countdownText = countdown.text;
     layout->addWidget(m_countdown);
     layout->addWidget(m_countdownText);
 
@@ -80,13 +77,13 @@ ApprovalPrompt::ApprovalPrompt(QWidget* parent)
     m_remember->addItem(tr("Until the wallet restarts"), int(policy::Remember::Session));
     m_remember->addItem(tr("Always (adds a budget rule)"), int(policy::Remember::Always));
     buttons->addWidget(m_remember, 1);
-    m_deny = new QPushButton(tr("Deny"), this);
-    m_deny->setObjectName(QStringLiteral("approvalDeny"));
-    m_approve = new QPushButton(tr("Approve"), this);
-    m_approve->setObjectName(QStringLiteral("approvalApprove"));
     // Enter never pays by accident: the default answer is no.
-    m_deny->setDefault(true);
-    m_approve->setAutoDefault(false);
+    const DenyFirstButtons answers = denyFirstButtons(
+        this, tr("Approve"), QStringLiteral("approvalApprove"), QStringLiteral("approvalDeny"),
+        kApproveArmDelayMs, [this] { return !m_queue.isEmpty(); });
+    m_deny = answers.deny;
+    m_approve = answers.yes;
+    m_arm = answers.arm;
     buttons->addWidget(m_deny);
     buttons->addWidget(m_approve);
     layout->addLayout(buttons);
@@ -94,10 +91,6 @@ ApprovalPrompt::ApprovalPrompt(QWidget* parent)
     m_tick = new QTimer(this);
     m_tick->setInterval(250);
     connect(m_tick, &QTimer::timeout, this, &ApprovalPrompt::tick);
-    m_arm = new QTimer(this);
-    m_arm->setSingleShot(true);
-    m_arm->setInterval(kApproveArmDelayMs);
-    connect(m_arm, &QTimer::timeout, this, [this] { m_approve->setEnabled(!m_queue.isEmpty()); });
     m_idle = new QTimer(this);
     m_idle->setSingleShot(true);
     m_idle->setInterval(kIdleResumeMs);

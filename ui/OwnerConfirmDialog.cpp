@@ -1,5 +1,7 @@
 #include "ui/OwnerConfirmDialog.h"
 
+#include "ui/Widgets.h"
+
 #include <QCloseEvent>
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -72,25 +74,22 @@ OwnerConfirmDialog::OwnerConfirmDialog(QWidget* parent)
     warning->setForegroundRole(QPalette::PlaceholderText);
     layout->addWidget(warning);
 
-    m_countdown = new QProgressBar(this);
-    m_countdown->setObjectName(QStringLiteral("ownerCountdown"));
-    m_countdown->setTextVisible(false);
-    m_countdown->setMaximumHeight(6);
-    m_countdownText = new QLabel(this);
-    m_countdownText->setObjectName(QStringLiteral("ownerCountdownText"));
+    const Countdown countdown = countdownWidgets(this, QStringLiteral("owner"));
+    m_countdown = countdown.bar;
+    m_countdownText = countdown.text;
     layout->addWidget(m_countdown);
     layout->addWidget(m_countdownText);
     layout->addStretch(1); // a taller window grows here, not between the lines
 
     auto* buttons = new QHBoxLayout();
     buttons->addStretch(1);
-    m_deny = new QPushButton(tr("Deny"), this);
-    m_deny->setObjectName(QStringLiteral("ownerDeny"));
-    m_allow = new QPushButton(tr("Allow"), this);
-    m_allow->setObjectName(QStringLiteral("ownerAllow"));
     // Enter and a stray click never allow: the default answer is no.
-    m_deny->setDefault(true);
-    m_allow->setAutoDefault(false);
+    const DenyFirstButtons answers = denyFirstButtons(
+        this, tr("Allow"), QStringLiteral("ownerAllow"), QStringLiteral("ownerDeny"),
+        kAllowArmDelayMs, [this] { return !m_queue.isEmpty(); });
+    m_deny = answers.deny;
+    m_allow = answers.yes;
+    m_arm = answers.arm;
     buttons->addWidget(m_deny);
     buttons->addWidget(m_allow);
     layout->addLayout(buttons);
@@ -98,10 +97,6 @@ OwnerConfirmDialog::OwnerConfirmDialog(QWidget* parent)
     m_tick = new QTimer(this);
     m_tick->setInterval(250);
     connect(m_tick, &QTimer::timeout, this, &OwnerConfirmDialog::tick);
-    m_arm = new QTimer(this);
-    m_arm->setSingleShot(true);
-    m_arm->setInterval(kAllowArmDelayMs);
-    connect(m_arm, &QTimer::timeout, this, [this] { m_allow->setEnabled(!m_queue.isEmpty()); });
     connect(m_allow, &QPushButton::clicked, this, [this] { answer(true); });
     connect(m_deny, &QPushButton::clicked, this, [this] { answer(false); });
 }

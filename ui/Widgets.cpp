@@ -3,6 +3,7 @@
 #include "core/util/Money.h"
 
 #include <QClipboard>
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QEvent>
 #include <QFontDatabase>
@@ -11,7 +12,9 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 #include <QWidget>
@@ -259,6 +262,38 @@ QLabel* problemLabel(const QString& objectName, QWidget* parent)
             .arg(objectName));
     label->hide();
     return label;
+}
+
+DenyFirstButtons denyFirstButtons(QWidget* parent, const QString& yesText,
+                                  const QString& objectName, const QString& denyObjectName,
+                                  int armDelayMs, std::function<bool()> armable)
+{
+    DenyFirstButtons buttons;
+    buttons.deny = new QPushButton(QCoreApplication::translate("l402::ui", "Deny"), parent);
+    buttons.deny->setObjectName(denyObjectName);
+    buttons.yes = new QPushButton(yesText, parent);
+    buttons.yes->setObjectName(objectName);
+    buttons.deny->setDefault(true);
+    buttons.yes->setAutoDefault(false);
+    buttons.arm = new QTimer(parent);
+    buttons.arm->setSingleShot(true);
+    buttons.arm->setInterval(armDelayMs);
+    QObject::connect(
+        buttons.arm, &QTimer::timeout, buttons.yes,
+        [yes = buttons.yes, armable = std::move(armable)] { yes->setEnabled(armable()); });
+    return buttons;
+}
+
+Countdown countdownWidgets(QWidget* parent, const QString& objectPrefix)
+{
+    Countdown countdown;
+    countdown.bar = new QProgressBar(parent);
+    countdown.bar->setObjectName(objectPrefix + QStringLiteral("Countdown"));
+    countdown.bar->setTextVisible(false);
+    countdown.bar->setMaximumHeight(6);
+    countdown.text = new QLabel(parent);
+    countdown.text->setObjectName(objectPrefix + QStringLiteral("CountdownText"));
+    return countdown;
 }
 
 void askToConfirm(QWidget* parent, QMessageBox::Icon icon, const QString& objectName,

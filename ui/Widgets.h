@@ -12,6 +12,9 @@ class QEvent;
 class QFrame;
 class QLabel;
 class QPalette;
+class QProgressBar;
+class QPushButton;
+class QTimer;
 class QTreeView;
 class QWidget;
 
@@ -102,6 +105,27 @@ void applyTones(QWidget* widget);
 // palettes alike (the same band as the window's "wallet is locked"). Hidden until given text;
 // `objectName` also names it in its style sheet.
 QLabel* problemLabel(const QString& objectName, QWidget* parent);
+
+// The answers to a question that spends or loosens (the approval prompt, the owner's
+// confirmation): Deny is the default button, so Enter never says yes, and the yes button stays
+// disabled until `arm` (single-shot, `armDelayMs`) fires after arm->start(), so a click meant
+// for something else never answers a question that just appeared. `armable` says whether
+// there is still something to answer when it fires.
+struct DenyFirstButtons {
+    QPushButton* deny = nullptr;
+    QPushButton* yes = nullptr;
+    QTimer* arm = nullptr;
+};
+DenyFirstButtons denyFirstButtons(QWidget* parent, const QString& yesText,
+                                  const QString& objectName, const QString& denyObjectName,
+                                  int armDelayMs, std::function<bool()> armable);
+
+// A question's countdown: a thin bar and the line under it ("Denied automatically in 12 s").
+struct Countdown {
+    QProgressBar* bar = nullptr;
+    QLabel* text = nullptr;
+};
+Countdown countdownWidgets(QWidget* parent, const QString& objectPrefix);
 
 // A window-modal question that does not block: `onConfirm` runs when the user picks the
 // confirming button. The box is a child of `parent`, so tests find it by `objectName`.

@@ -130,6 +130,21 @@ private:
             .arg(path);
     }
     QString apiUrl(const QString& path) const { return m_harness->api().url(path).toString(); }
+    // curl -i through the forward proxy as alice.
+    ProcessResult curlThroughProxy(const QString& path)
+    {
+        return runProgramServingEvents(QStringLiteral("curl"),
+                                       {QStringLiteral("-sS"), QStringLiteral("-i"),
+                                        QStringLiteral("-x"), proxyUrl(), apiUrl(path)},
+                                       cleanEnvironment());
+    }
+    // The contract's {"error": {..}} of a refusal, from curl -i's output.
+    static QJsonObject errorOf(const QByteArray& out)
+    {
+        return QJsonDocument::fromJson(out.mid(out.indexOf("\r\n\r\n") + 4))
+            .object()[QLatin1String("error")]
+            .toObject();
+    }
 
     std::unique_ptr<EngineHarness> m_harness;
     std::unique_ptr<proxy::EngineGateway> m_gateway;
@@ -865,15 +880,7 @@ void ProxyTest::redirectsArePassedBackNotFollowed()
 void ProxyTest::pausedWalletRefusesPaymentsNotFreeRequestsOrTokens()
 {
     auto curl = [this](const QString& path) {
-        return runProgramServingEvents(QStringLiteral("curl"),
-                                       {QStringLiteral("-sS"), QStringLiteral("-i"),
-                                        QStringLiteral("-x"), proxyUrl(), apiUrl(path)},
-                                       cleanEnvironment());
-    };
-    auto errorOf = [](const QByteArray& out) {
-        return QJsonDocument::fromJson(out.mid(out.indexOf("\r\n\r\n") + 4))
-            .object()[QLatin1String("error")]
-            .toObject();
+        return curlThroughProxy(path);
     };
     QVERIFY(curl(QStringLiteral("/v1/quote")).out.startsWith("HTTP/1.1 200"));
     QCOMPARE(m_harness->lnd().totalSendCalls(), 1);
@@ -915,15 +922,7 @@ void ProxyTest::pausedWalletRefusesPaymentsNotFreeRequestsOrTokens()
 void ProxyTest::agentRulesHoldUnderASiteRuleThroughTheProxy()
 {
     auto curl = [this](const QString& path) {
-        return runProgramServingEvents(QStringLiteral("curl"),
-                                       {QStringLiteral("-sS"), QStringLiteral("-i"),
-                                        QStringLiteral("-x"), proxyUrl(), apiUrl(path)},
-                                       cleanEnvironment());
-    };
-    auto errorOf = [](const QByteArray& out) {
-        return QJsonDocument::fromJson(out.mid(out.indexOf("\r\n\r\n") + 4))
-            .object()[QLatin1String("error")]
-            .toObject();
+        return curlThroughProxy(path);
     };
     policy::BudgetRule site;
     site.pattern = m_harness->api().url(QStringLiteral("/")).host();
