@@ -35,6 +35,17 @@ ApprovalPrompt::ApprovalPrompt(QWidget* parent)
     big.setWeight(QFont::DemiBold);
     m_amount->setFont(big);
     layout->addWidget(m_amount);
+    // A price spike or a paused site: said before anything else, in the warning colour.
+    m_notes = new QLabel(this);
+    m_notes->setObjectName(QStringLiteral("approvalNotes"));
+    m_notes->setWordWrap(true);
+    m_notes->setTextFormat(Qt::PlainText);
+    QFont noteFont = m_notes->font();
+    noteFont.setWeight(QFont::DemiBold);
+    m_notes->setFont(noteFont);
+    setTextColour(m_notes, warningColour(palette()));
+    m_notes->hide();
+    layout->addWidget(m_notes);
 
     auto* form = new QFormLayout();
     m_site = new QLabel(this);
@@ -199,6 +210,8 @@ void ApprovalPrompt::showCurrent()
                                                          : request.description);
     m_impact->setText(request.budgetImpact);
     m_heldTo->setText(request.heldTo.join(u'\n'));
+    m_notes->setText(request.notes.join(u'\n'));
+    m_notes->setVisible(!request.notes.isEmpty());
     m_remember->setCurrentIndex(0);
     m_paused = false;
     m_idle->stop();

@@ -69,6 +69,7 @@ private:
     QLabel* m_description = nullptr;
     QLabel* m_impact = nullptr;
     QLabel* m_heldTo = nullptr;
+    QLabel* m_notes = nullptr;
     QLabel* m_countdownText = nullptr;
     QProgressBar* m_countdown = nullptr;
     QComboBox* m_remember = nullptr;

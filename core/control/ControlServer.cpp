@@ -39,6 +39,7 @@ QJsonObject requestJson(const policy::ApprovalRequest& request)
                        {QStringLiteral("description"), request.description},
                        {QStringLiteral("budget_impact"), request.budgetImpact},
                        {QStringLiteral("held_to"), QJsonArray::fromStringList(request.heldTo)},
+                       {QStringLiteral("notes"), QJsonArray::fromStringList(request.notes)},
                        {QStringLiteral("expires_at"), request.expiresAt.toSecsSinceEpoch()}};
 }
 

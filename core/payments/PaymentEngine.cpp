@@ -657,10 +657,10 @@ void PaymentEngine::askUser(const std::shared_ptr<Flight>& flight,
     request.description = offer->invoice.description.value_or(context.resource);
     request.budgetImpact = policy::describeImpact(verdict, offer->amountMsat, offer->feeLimitMsat);
     request.heldTo = policy::describeRules(verdict, offer->amountMsat, offer->feeLimitMsat);
+    request.notes = notes;
     if (m_drainGuard.pausedUntil(request.origin)) {
-        request.heldTo.prepend(m_drainGuard.refusalFor(request.origin).message);
+        request.notes.append(m_drainGuard.refusalFor(request.origin).message);
     }
-    request.heldTo = notes + request.heldTo;
     QPointer<PaymentEngine> self(this);
     m_broker.ask(request, [self, flight, offer, verdict](const ApprovalAnswer& answer) {
         PaymentEngine* const engine = self.data();

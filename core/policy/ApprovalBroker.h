@@ -32,6 +32,9 @@ struct ApprovalRequest {
     // Every rule the payment is held to, with this payment counted:
     // `"*" (agent mallory): auto, 20 of 20 sat today` (DESIGN §3.7).
     QStringList heldTo;
+    // Why it is asked besides the rule, shown first and as a warning: a price spike with
+    // both prices, a site the drain guard paused.
+    QStringList notes;
     QDateTime createdAt;
     QDateTime expiresAt;
 };

@@ -1,10 +1,12 @@
 #include "ui/MainWindow.h"
+#include "ui/ApprovalPrompt.h"
 #include "ui/FirstRunDialog.h"
 #include "ui/TrayIcon.h"
 
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QDateTime>
 #include <QDir>
 #include <QGuiApplication>
 #include <QLabel>
@@ -183,6 +185,38 @@ private Q_SLOTS:
     }
 
     // Renders every page (demo mode) to PNG so people can look at what users will see.
+    // What the engine asks with a price spike (PaymentEngineTest::priceSpikeIsAskedOrRefused
+    // shows the engine writing it): the spike with both prices first, then the rules.
+    void promptShowsTheSpikeAndTheRules()
+    {
+        MainWindow window({false, QStringLiteral("/home/alice/.local/share/l402-wallet")});
+        l402::ui::ApprovalPrompt* prompt = window.approvalPrompt();
+        l402::policy::ApprovalRequest request;
+        request.id = QStringLiteral("a1b2c3d4");
+        request.origin = QStringLiteral("https://api.example.com");
+        request.agent = QStringLiteral("claude");
+        request.amountMsat = 181'000;
+        request.description = QStringLiteral("cheap (181 sat)");
+        request.budgetImpact = QStringLiteral("191 of 5,000 sat today");
+        request.notes = {QStringLiteral("Price spike: https://api.example.com asks 181 sat now; it "
+                                        "was paid 18 sat last time (more than 10x).")};
+        request.heldTo = {QStringLiteral("\"api.example.com\": auto, 191 of 5,000 sat today"),
+                          QStringLiteral("\"*\" (agent claude): ask, 191 of 1,000 sat today")};
+        request.createdAt = QDateTime::currentDateTimeUtc();
+        request.expiresAt = request.createdAt.addSecs(60);
+        prompt->enqueue(request);
+        QVERIFY(prompt->isVisible());
+        auto* notes = prompt->findChild<QLabel*>(QStringLiteral("approvalNotes"));
+        QVERIFY(notes->isVisible());
+        QVERIFY(notes->text().startsWith(QStringLiteral("Price spike: ")));
+        QVERIFY(notes->text().contains(QStringLiteral("18 sat last time")));
+        const QString heldTo = prompt->findChild<QLabel*>(QStringLiteral("approvalHeldTo"))->text();
+        QVERIFY(heldTo.contains(QStringLiteral("(agent claude): ask")));
+        QCOMPARE(heldTo.count(u'\n'), 1);
+        prompt->adjustSize();
+        QVERIFY(prompt->grab().save(screenshotDirectory() + QStringLiteral("/prompt-spike.png")));
+    }
+
     void renderEveryPage()
     {
         const QString directory = screenshotDirectory();
