@@ -532,6 +532,10 @@ void TrustBoundaryTest::agentsSpendOnlyAsThemselves()
     const auto mcp = agentShell({QStringLiteral("mcp")});
     QVERIFY(mcp.exitCode != 0);
     QVERIFY2(mcp.err.contains("L402_WALLET_AGENT"), mcp.err.constData());
+    // ...nor with a credential that proves nobody.
+    const auto mcpWrong = agentShell({QStringLiteral("--json"), QStringLiteral("mcp")}, wrong);
+    QVERIFY(mcpWrong.exitCode != 0);
+    QCOMPARE(errorCode(mcpWrong), QStringLiteral("agent_unknown"));
     QCOMPARE(m_world->lnd().totalSendCalls(), sends);
 
     // The credential's agent is who pays, whatever the request says.
