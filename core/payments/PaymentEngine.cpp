@@ -619,14 +619,14 @@ std::optional<QString> PaymentEngine::priceSpike(const RequestContext& context, 
         services.append(service.name);
     }
     services.sort();
-    auto tokens = m_tokens.list();
+    const QString origin = context.origin.toString();
+    auto tokens = m_tokens.recentForOrigin(origin, 64);
     if (!tokens) {
         return std::nullopt; // the budget still holds; the guard only asks
     }
     // The newest token of this origin and service, whatever became of it (expired,
     // rejected); one removed by the owner has lost its macaroon and says nothing.
     const Token* last = nullptr;
-    const QString origin = context.origin.toString();
     for (const Token& token : tokens.value()) { // newest first
         QStringList bought = token.services;
         bought.sort();

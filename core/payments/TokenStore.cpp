@@ -193,6 +193,14 @@ Result<int> TokenStore::removeOrigin(const QString& origin)
     return m_database.changes();
 }
 
+Result<QList<Token>> TokenStore::recentForOrigin(const QString& origin, int limit)
+{
+    static const QByteArray sql = QByteArray("SELECT ") + kColumns +
+                                  " FROM tokens WHERE origin = ?1 ORDER BY id DESC LIMIT ?2";
+    return query(sql.constData(),
+                 [&](store::Statement& s) { s.bind(1, origin).bind(2, int64_t(limit)); });
+}
+
 Result<QList<Token>> TokenStore::list()
 {
     static const QByteArray sql =

@@ -60,6 +60,9 @@ public:
     Result<int> removeOrigin(const QString& origin);
     // Every token, newest first.
     Result<QList<Token>> list();
+    // An origin's latest tokens whatever became of them (expired, rejected), newest first, at
+    // most `limit`: what it was paid before (the price-spike guard).
+    Result<QList<Token>> recentForOrigin(const QString& origin, int limit);
 
 private:
     Result<QList<Token>> query(const char* sql, const std::function<void(store::Statement&)>& bind);
