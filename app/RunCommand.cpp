@@ -309,6 +309,15 @@ int runAgentSandbox(const GlobalOptions& options)
         }
     }
     arguments << QStringLiteral("--ro-bind") << shared.path() << shared.path();
+    // The private /tmp must not take away the programs run inside: this binary (the relay of
+    // --only-proxy, `fetch` and `mcp`, wherever it is installed or built) and the agent's
+    // command when it is a file under /tmp.
+    for (const QString& program :
+         {QCoreApplication::applicationFilePath(), QFileInfo(command.first()).absoluteFilePath()}) {
+        if (program.startsWith(QStringLiteral("/tmp/")) && QFileInfo(program).isFile()) {
+            arguments << QStringLiteral("--ro-bind") << program << program;
+        }
+    }
     // The data folder (database, key file, control socket) becomes an empty folder.
     QStringList folders{dataDir};
     folders += nodeFolders();

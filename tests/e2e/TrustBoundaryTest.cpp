@@ -13,6 +13,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,6 +36,15 @@ using namespace l402::test;
 namespace {
 
 constexpr auto kPassphrase = "cli world"; // CliWorld's
+
+// Where the test's folders go: not under /tmp, which `run` gives the agent a private copy of,
+// so that what the sandbox hides is hidden because `run` hides it. /var/tmp is read-only in
+// the sandbox like the rest of the system (the build folder may itself be under /tmp).
+QString outsideTmp()
+{
+    const QFileInfo varTmp(QStringLiteral("/var/tmp"));
+    return varTmp.isDir() && varTmp.isWritable() ? varTmp.absoluteFilePath() : QDir::homePath();
+}
 
 QJsonObject parse(const QByteArray& json)
 {
@@ -167,9 +177,7 @@ private:
 
 void TrustBoundaryTest::initTestCase()
 {
-    // Outside /tmp, so that what the sandbox hides is hidden because `run` hides it, not
-    // because the sandbox has a /tmp of its own.
-    m_world = std::make_unique<CliWorld>(QDir::currentPath());
+    m_world = std::make_unique<CliWorld>(outsideTmp());
     QVERIFY(m_world->start());
     for (const char* name : {"alice", "bob"}) {
         const auto added = m_world->wallet({QStringLiteral("--json"), QStringLiteral("agent"),
@@ -703,9 +711,9 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
         QFAIL("bubblewrap is not installed (installers/install-deps.sh installs it)");
     }
     // A session bus like a desktop's, at $XDG_RUNTIME_DIR/bus: the keyring's way in.
-    QTemporaryDir runtime(QDir::currentPath() + QStringLiteral("/runtime-XXXXXX"));
-    QTemporaryDir home(QDir::currentPath() + QStringLiteral("/home-XXXXXX"));
-    QTemporaryDir project(QDir::currentPath() + QStringLiteral("/project-XXXXXX"));
+    QTemporaryDir runtime(outsideTmp() + QStringLiteral("/runtime-XXXXXX"));
+    QTemporaryDir home(outsideTmp() + QStringLiteral("/home-XXXXXX"));
+    QTemporaryDir project(outsideTmp() + QStringLiteral("/project-XXXXXX"));
     QVERIFY(runtime.isValid() && home.isValid() && project.isValid());
     QVERIFY(QDir(home.path()).mkpath(QStringLiteral(".local/share/keyrings")));
     QFile keyring(home.filePath(QStringLiteral(".local/share/keyrings/login.keyring")));
@@ -822,7 +830,7 @@ void TrustBoundaryTest::runHidesTheWalletFromTheAgent()
 void TrustBoundaryTest::runOnlyProxyLeavesNoOtherWayOut()
 {
     const QString quote = m_world->api().url(QStringLiteral("/v1/quote")).toString();
-    QTemporaryDir project(QDir::currentPath() + QStringLiteral("/project-XXXXXX"));
+    QTemporaryDir project(outsideTmp() + QStringLiteral("/project-XXXXXX"));
     const QString probe =
         QStringLiteral("curl -sS --max-time 5 --noproxy '*' '%1' >/dev/null 2>&1 && echo 'direct: "
                        "reached' || echo 'direct: blocked'\n"
