@@ -147,6 +147,8 @@ private:
     }
 
     std::unique_ptr<EngineHarness> m_harness;
+    // The engine, alice's credential and the gateway the proxy uses, on `clock`.
+    void startWallet(const Clock& clock);
     std::unique_ptr<proxy::EngineGateway> m_gateway;
     proxy::AgentDirectory m_agents;
     std::unique_ptr<proxy::ProxyServer> m_proxy;
@@ -157,9 +159,9 @@ private:
     std::unique_ptr<demo::PaidApiServer> m_tlsApi;
 };
 
-void ProxyTest::init()
+void ProxyTest::startWallet(const Clock& clock)
 {
-    m_harness = std::make_unique<EngineHarness>();
+    m_harness = std::make_unique<EngineHarness>(clock);
     QVERIFY(m_harness->start());
     m_harness->allowEverything();
     policy::AgentBook agents(m_harness->store().database(), SystemClock::instance());
@@ -168,6 +170,12 @@ void ProxyTest::init()
     m_secret = alice->secret;
     m_agents.replace(agents.credentials().value());
     m_gateway = std::make_unique<proxy::EngineGateway>(m_harness->engine());
+}
+
+void ProxyTest::init()
+{
+    startWallet(SystemClock::instance());
+    QVERIFY(m_gateway);
 
     // The same paid API over HTTPS, with a certificate of its own the proxy is told to trust.
     auto apiCertificate = makeSelfSignedCertificate();
@@ -998,15 +1006,8 @@ void ProxyTest::aPriceSpikeIsRefusedWithNobodyToAsk()
         m_gateway.reset();
         m_harness.reset();
     });
-    m_harness = std::make_unique<EngineHarness>(clock);
-    QVERIFY(m_harness->start());
-    m_harness->allowEverything();
-    policy::AgentBook agents(m_harness->store().database(), SystemClock::instance());
-    auto alice = agents.add(QStringLiteral("alice"));
-    QVERIFY(alice.ok());
-    m_secret = alice->secret;
-    m_agents.replace(agents.credentials().value());
-    m_gateway = std::make_unique<proxy::EngineGateway>(m_harness->engine());
+    startWallet(clock);
+    QVERIFY(m_gateway);
     proxy::ProxySettings settings;
     settings.port = 0;
     settings.ca = m_ca;
