@@ -386,6 +386,12 @@ void ControlServer::checkOwner(const QJsonObject& request, const CallerProcess& 
             reply(errorJson(may.error()));
             return;
         }
+        // Counted as wrong until it proves right: guesses sent all at once, before any check
+        // has ended, meet the same limit as guesses sent one by one.
+        if (auto counted = m_ownerProof->record(false); !counted) {
+            reply(errorJson(counted.error()));
+            return;
+        }
         // Argon2id takes about half a second: off this thread, which serves payments.
         const QByteArray secret =
             proof.toObject().value(QLatin1String("secret")).toString().toUtf8();
@@ -399,9 +405,11 @@ void ControlServer::checkOwner(const QJsonObject& request, const CallerProcess& 
                         if (!self || !self->m_ownerProof) {
                             return;
                         }
-                        if (auto recorded = self->m_ownerProof->record(matched); !recorded) {
-                            reply(errorJson(recorded.error()));
-                            return;
+                        if (matched) { // the failure counted up front is cleared
+                            if (auto recorded = self->m_ownerProof->record(true); !recorded) {
+                                reply(errorJson(recorded.error()));
+                                return;
+                            }
                         }
                         if (!matched) {
                             reply(failure(QLatin1String(policy::owner_error::kWrongProof),
