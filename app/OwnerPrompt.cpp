@@ -22,8 +22,8 @@ std::optional<QByteArray> readSecretFromTerminal(const QString& prompt)
     if (fd < 0) {
         return std::nullopt; // no controlling terminal: nobody to ask
     }
-    const QByteArray text = prompt.toLocal8Bit();
-    (void)!::write(fd, text.constData(), static_cast<size_t>(text.size()));
+    // Echo off (and what was typed ahead thrown away) before the prompt appears: an answer
+    // typed the moment it shows is neither echoed nor lost.
     termios saved{};
     const bool isTerminal = ::tcgetattr(fd, &saved) == 0;
     if (isTerminal) {
@@ -32,6 +32,8 @@ std::optional<QByteArray> readSecretFromTerminal(const QString& prompt)
         quiet.c_lflag |= ECHONL;
         ::tcsetattr(fd, TCSAFLUSH, &quiet);
     }
+    const QByteArray text = prompt.toLocal8Bit();
+    (void)!::write(fd, text.constData(), static_cast<size_t>(text.size()));
     QByteArray secret;
     char c = 0;
     bool ended = false;
