@@ -226,6 +226,12 @@ std::optional<Network> networkFromName(QStringView name)
     if (name.compare(QLatin1String("mainnet"), Qt::CaseInsensitive) == 0) {
         return Network::Bitcoin;
     }
+    // testnet3 and testnet4 (LND's getinfo, phoenixd's chain names) share BOLT 11's `lntb`
+    // prefix and bech32's `tb`: for invoices they are one network.
+    if (name.compare(QLatin1String("testnet3"), Qt::CaseInsensitive) == 0 ||
+        name.compare(QLatin1String("testnet4"), Qt::CaseInsensitive) == 0) {
+        return Network::Testnet;
+    }
     return std::nullopt;
 }
 
