@@ -104,7 +104,11 @@ std::optional<protocol::Network> clnNetwork(QString name)
 Result<PaymentResult> clnPayResult(const QJsonObject& pay)
 {
     const QString status = pay.value(QStringLiteral("status")).toString();
-    if (status == QLatin1String("complete")) {
+    // xpay's own answer (xpay.json) has no status: its payment_preimage is the success, and
+    // the caller checks it against the hash.
+    const bool xpaySuccess =
+        !pay.contains(QStringLiteral("status")) && pay.contains(QStringLiteral("payment_preimage"));
+    if (status == QLatin1String("complete") || xpaySuccess) {
         const QByteArray preimage = QByteArray::fromHex(
             pay.value(QStringLiteral("payment_preimage")).toString().toLatin1());
         if (preimage.size() != 32) {
@@ -178,6 +182,54 @@ Result<PaymentResult> clnListpaysResult(const QJsonObject& listpays, const QByte
         QLatin1String(node_error::kNotFound),
         QStringLiteral("Core Lightning has no payment for this hash."));
 }
+
+namespace {
+
+// The pay plugin's and xpay's answers for a hash the node is paying or has paid
+// (common/jsonrpc_errors.h): 200 PAY_IN_PROGRESS, 201 PAY_RHASH_ALREADY_USED, 219
+// PAY_INJECTPAYMENTONION_ALREADY_PAID; xpay passes injectpaymentonion's 200 on as -3
+// "Unexpected injectpaymentonion error 200: ..." and its 219 as 218 "Already paid this
+// invoice successfully" (plugins/xpay/xpay.c).
+bool nodeHasThisPayment(const ClnError& error)
+{
+    const int code = error.code.value_or(0);
+    if (code == 200 || code == 201 || code == 219) {
+        return true;
+    }
+    return error.message.contains(QLatin1String("already paid"), Qt::CaseInsensitive) ||
+           error.message.contains(QLatin1String("injectpaymentonion error 200")) ||
+           error.message.contains(QLatin1String("in progress"), Qt::CaseInsensitive);
+}
+
+// pay's and xpay's failure codes, as stable failure codes; nullopt for an error that is not a
+// payment failure at all.
+std::optional<PaymentResult> clnPayFailure(const ClnError& error)
+{
+    const auto failed = [&](const char* code, const QString& what) {
+        return PaymentResult::failed(QLatin1String(code), what.arg(error.message));
+    };
+    switch (error.code.value_or(0)) {
+    case 203: // PAY_DESTINATION_PERM_FAIL
+        return failed("payment_rejected", QStringLiteral("The recipient refused the payment: %1"));
+    case 205: // PAY_ROUTE_NOT_FOUND
+        return failed("no_route", QStringLiteral("Core Lightning found no route: %1"));
+    case 206: // PAY_ROUTE_TOO_EXPENSIVE
+        return failed("fee_limit_exceeded",
+                      QStringLiteral("Every route costs more than the fee limit: %1"));
+    case 207: // PAY_INVOICE_EXPIRED
+        return failed("invoice_expired",
+                      QStringLiteral("The invoice expired before it was paid: %1"));
+    case 209: // PAY_STOPPED_RETRYING: xpay's "Failed after N attempts" and its timeout
+        return failed("payment_failed", QStringLiteral("Core Lightning gave up: %1"));
+    case 210: // PAY_STATUS_UNEXPECTED: pay's retry_for ran out with nothing in progress
+        return failed("timeout",
+                      QStringLiteral("Core Lightning gave up without a payment in progress: %1"));
+    default:
+        return std::nullopt;
+    }
+}
+
+} // namespace
 
 ClnNode::ClnNode(Config config)
     : m_config(std::move(config))
@@ -321,63 +373,36 @@ CallHandle ClnNode::pay(const PayRequest& payRequest, std::function<void(Payment
                 QStringLiteral("Core Lightning has no pay command here: %1").arg(error.message)));
             return;
         }
-        switch (error.code.value_or(0)) {
-        case 205:
-            finish(PaymentResult::failed(
-                QStringLiteral("no_route"),
-                QStringLiteral("Core Lightning found no route: %1").arg(error.message)));
-            return;
-        case 206:
-            finish(PaymentResult::failed(
-                QStringLiteral("fee_limit_exceeded"),
-                QStringLiteral("Every route costs more than the fee limit: %1")
-                    .arg(error.message)));
-            return;
-        case 207:
-            finish(PaymentResult::failed(
-                QStringLiteral("invoice_expired"),
-                QStringLiteral("The invoice expired before it was paid: %1").arg(error.message)));
-            return;
-        case 210:
-            finish(PaymentResult::failed(
-                QStringLiteral("timeout"),
-                QStringLiteral("Core Lightning gave up without a payment in progress: %1")
-                    .arg(error.message)));
-            return;
-        case 203:
-            finish(PaymentResult::failed(
-                QStringLiteral("payment_rejected"),
-                QStringLiteral("The recipient refused the payment: %1").arg(error.message)));
-            return;
-        case -32602:
+        if (error.code == -32602) {
             // Invalid parameters: pay refused the request before sending anything.
             finish(PaymentResult::failed(
                 QStringLiteral("payment_rejected"),
                 QStringLiteral("Core Lightning refused the payment request: %1")
                     .arg(error.message)));
             return;
-        case 200: // PAY_IN_PROGRESS: the node is already paying this hash
-        case 201: // PAY_RHASH_ALREADY_USED: it already paid this hash (other amount or payee)
-        case 219: // PAY_INJECTPAYMENTONION_ALREADY_PAID (xpay)
-            // The node has this payment: follow it, never pay again.
+        }
+        const auto follow = [this, hash, timeout, outer, finish] {
             track(hash, QDeadlineTimer(std::chrono::milliseconds(timeout)), outer, finish);
-            return;
-        default:
-            if (error.message.contains(QLatin1String("already paid"), Qt::CaseInsensitive)) {
-                // xpay (xpay-handle-pay) turns 219 into 218 "Already paid this invoice
-                // successfully" (plugins/xpay/xpay.c): the node has it, follow it.
-                track(hash, QDeadlineTimer(std::chrono::milliseconds(timeout)), outer, finish);
-                return;
-            }
-            // -1, 209, no code (lightningd unreachable behind clnrest), a 5xx from a proxy:
-            // nothing proves that no part was sent.
-            finish(PaymentResult::inFlight(
-                QStringLiteral("Core Lightning reported an error that does not prove nothing was "
-                               "paid (HTTP %1): %2")
-                    .arg(status)
-                    .arg(error.message)));
+        };
+        if (nodeHasThisPayment(error)) {
+            follow(); // the node has this payment: follow it, never pay again
             return;
         }
+        if (const auto failure = clnPayFailure(error)) {
+            // Since v24.11 xpay takes over `pay` (xpay-handle-pay, on by default from v25.02):
+            // 209 after attempts or at retry_for, and 203 or 205 while other parts may still
+            // be out. A failure code is final only when listpays of the hash agrees.
+            confirmFailure([this, hash](auto answer) { listpays(hash, std::move(answer)); },
+                           *failure, outer, QStringLiteral("Core Lightning"), finish, follow);
+            return;
+        }
+        // -1, no code (lightningd unreachable behind clnrest), a 5xx from a proxy: nothing
+        // proves that no part was sent; reconciliation decides.
+        finish(PaymentResult::inFlight(
+            QStringLiteral("Core Lightning reported an error that does not prove nothing was "
+                           "paid (HTTP %1): %2")
+                .arg(status)
+                .arg(error.message)));
     });
     return outer;
 }

@@ -151,12 +151,13 @@ CallHandle HttpClient::send(const HttpRequest& request,
 }
 
 CallHandle HttpClient::stream(const HttpRequest& request,
-                              std::function<void(int status, const QByteArray& line)> onLine,
+                              std::function<bool(int status, const QByteArray& line)> onLine,
                               std::function<void(Result<int>)> done)
 {
     CallHandle handle;
     QNetworkReply* reply = start(request);
     auto timedOut = std::make_shared<bool>(false);
+    auto stopped = std::make_shared<bool>(false);
     auto buffer = std::make_shared<QByteArray>();
     auto* timer = new QTimer(reply);
     timer->setSingleShot(true);
@@ -167,44 +168,52 @@ CallHandle HttpClient::stream(const HttpRequest& request,
     timer->start(request.timeout);
     // A stream may be long; cap what one line may hold so a broken node cannot exhaust memory.
     constexpr qsizetype kMaxLine = 4 * 1024 * 1024;
-    auto drain = [reply, handle, onLine, buffer](bool final) {
+    auto drain = [reply, handle, onLine, buffer, stopped](bool final) {
+        if (*stopped) {
+            return;
+        }
         buffer->append(reply->readAll());
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        auto deliver = [&](const QByteArray& line) {
+            if (!line.isEmpty() && !handle.cancelled() && !*stopped && !onLine(status, line)) {
+                *stopped = true;
+            }
+        };
         qsizetype newline;
-        while ((newline = buffer->indexOf('\n')) >= 0) {
+        while (!*stopped && (newline = buffer->indexOf('\n')) >= 0) {
             const QByteArray line = buffer->left(newline).trimmed();
             buffer->remove(0, newline + 1);
-            if (!line.isEmpty() && !handle.cancelled()) {
-                onLine(status, line);
-            }
+            deliver(line);
         }
-        if (final && !buffer->trimmed().isEmpty() && !handle.cancelled()) {
-            onLine(status, buffer->trimmed());
+        if (final && !*stopped) {
+            deliver(buffer->trimmed());
             buffer->clear();
         }
-        if (buffer->size() > kMaxLine) {
-            reply->abort();
+        if (*stopped || buffer->size() > kMaxLine) {
+            // Deferred: abort() emits finished() synchronously, inside this readyRead.
+            QMetaObject::invokeMethod(reply, &QNetworkReply::abort, Qt::QueuedConnection);
         }
     };
     connect(reply, &QNetworkReply::readyRead, this, [drain] { drain(false); });
-    connect(reply, &QNetworkReply::finished, this, [this, reply, handle, done, timedOut, drain] {
-        reply->deleteLater();
-        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-        const bool cleanEnd =
-            status.isValid() && !*timedOut && reply->error() == QNetworkReply::NoError;
-        if (status.isValid()) {
-            drain(true);
-        }
-        if (handle.cancelled()) {
-            return;
-        }
-        if (!cleanEnd && (!status.isValid() || status.toInt() < 400)) {
-            // No status, a timeout, or a drop in the middle of a successful stream.
-            done(Result<int>(transportError(reply, *timedOut)));
-            return;
-        }
-        done(status.toInt());
-    });
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, handle, done, timedOut, drain, stopped] {
+                reply->deleteLater();
+                const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+                const bool cleanEnd =
+                    status.isValid() && !*timedOut && reply->error() == QNetworkReply::NoError;
+                if (status.isValid()) {
+                    drain(true);
+                }
+                if (handle.cancelled() || *stopped) {
+                    return;
+                }
+                if (!cleanEnd && (!status.isValid() || status.toInt() < 400)) {
+                    // No status, a timeout, or a drop in the middle of a successful stream.
+                    done(Result<int>(transportError(reply, *timedOut)));
+                    return;
+                }
+                done(status.toInt());
+            });
     return handle;
 }
 

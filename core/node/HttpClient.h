@@ -48,10 +48,12 @@ public:
     CallHandle send(const HttpRequest& request, std::function<void(Result<HttpResponse>)> done);
 
     // For newline-delimited streams (LND's router endpoints): `onLine` gets each complete
-    // line as it arrives with the response status; `done` gets the final status, or the
-    // transport error (a drop mid-stream included).
+    // line as it arrives with the response status, and returns whether to read on; `done`
+    // gets the final status, or the transport error (a drop mid-stream included). When
+    // `onLine` says stop, the connection is closed at once and `done` is not called (a
+    // lookup needs one line of a stream the node keeps open until the payment ends).
     CallHandle stream(const HttpRequest& request,
-                      std::function<void(int status, const QByteArray& line)> onLine,
+                      std::function<bool(int status, const QByteArray& line)> onLine,
                       std::function<void(Result<int>)> done);
 
 private:

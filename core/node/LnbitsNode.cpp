@@ -38,14 +38,18 @@ QString detailOf(const QByteArray& body)
     return QString::fromUtf8(body.left(200)).simplified();
 }
 
-bool isAuthFailure(int status)
+// LNbits v1.5 (lnbits/decorators.py): no key is 401, an invoice key where the admin key is
+// needed 403, and a key no wallet has 404 "Wallet not found." (the same status as an
+// unknown payment hash, so the detail tells them apart).
+bool isAuthFailure(int status, const QByteArray& body)
 {
-    return status == 401 || status == 403;
+    return status == 401 || status == 403 ||
+           (status == 404 && detailOf(body).contains(QLatin1String("wallet"), Qt::CaseInsensitive));
 }
 
 Error httpError(int status, const QByteArray& body)
 {
-    if (isAuthFailure(status)) {
+    if (isAuthFailure(status, body)) {
         return Error{QLatin1String(node_error::kUnauthorized),
                      QStringLiteral("LNbits refused the admin key: %1").arg(detailOf(body))};
     }
@@ -236,7 +240,7 @@ CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(Paym
                 track(hash, deadline, outer, finish);
                 return;
             }
-            if (isAuthFailure(status)) {
+            if (isAuthFailure(status, response->body)) {
                 // The key is checked before LNbits records anything.
                 finish(PaymentResult::failed(QLatin1String(node_error::kUnauthorized),
                                              httpError(status, response->body).message));
@@ -255,8 +259,18 @@ CallHandle LnbitsNode::pay(const PayRequest& payRequest, std::function<void(Paym
                 const QString state = json.value(QStringLiteral("status")).toString();
                 const QString detail = detailOf(response->body);
                 if (state == QLatin1String("failed")) {
-                    finish(PaymentResult::failed(failureCode(detail),
-                                                 QStringLiteral("LNbits: %1").arg(detail)));
+                    // LNbits checks wallet limits, the balance (which already counts pending
+                    // outgoing payments) and the fee reserve before it looks for an existing
+                    // payment of the hash (services/payments.py), so a repeated pay of a hash
+                    // in flight or paid fails as "Insufficient balance.": only the hash's own
+                    // record says whether anything is out.
+                    confirmFailure([this, hash](auto answer) { lookup(hash, std::move(answer)); },
+                                   PaymentResult::failed(failureCode(detail),
+                                                         QStringLiteral("LNbits: %1").arg(detail)),
+                                   outer, QStringLiteral("LNbits"), finish,
+                                   [this, hash, deadline, outer, finish] {
+                                       track(hash, deadline, outer, finish);
+                                   });
                     return;
                 }
                 if (state == QLatin1String("success") || state == QLatin1String("pending")) {
@@ -295,7 +309,7 @@ CallHandle LnbitsNode::lookup(const QByteArray& paymentHash,
             done(Result<PaymentResult>(response.error()));
             return;
         }
-        if (response->status == 404) {
+        if (response->status == 404 && !isAuthFailure(response->status, response->body)) {
             done(Result<PaymentResult>::failure(
                 QLatin1String(node_error::kNotFound),
                 QStringLiteral("LNbits has no payment for this hash.")));

@@ -1,4 +1,5 @@
 #include "core/node/LndNode.h"
+#include "core/node/PaymentPolling.h"
 
 #include "core/crypto/Digest.h"
 #include "core/protocol/Macaroon.h"
@@ -68,6 +69,28 @@ QString failureCode(const QString& reason)
         return QStringLiteral("incorrect_payment_details");
     }
     return QStringLiteral("payment_failed");
+}
+
+// Whether an error body is a gRPC status from LND itself ({"code": 2, "message": ...}, also
+// under "error" on a stream), not a page from a proxy in front of it.
+bool grpcStatusOf(const QByteArray& body)
+{
+    const QJsonObject json = QJsonDocument::fromJson(body).object();
+    const QJsonObject inner = json.contains(QStringLiteral("error"))
+                                  ? json.value(QStringLiteral("error")).toObject()
+                                  : json;
+    return inner.value(QStringLiteral("code")).isDouble() &&
+           inner.value(QStringLiteral("message")).isString();
+}
+
+// SendPaymentV2's refusals before any HTLC (lnrpc/routerrpc/router_server.go and
+// zpay32 decoding), as stable failure codes.
+QString refusalCode(const QString& message)
+{
+    if (message.contains(QLatin1String("expired"))) {
+        return QStringLiteral("invoice_expired");
+    }
+    return QStringLiteral("payment_rejected");
 }
 
 bool alreadyKnown(const QString& message)
@@ -217,10 +240,7 @@ CallHandle LndNode::pay(const PayRequest& payRequest, std::function<void(Payment
     // The HTTP deadline is the payment timeout plus slack for the node to report the end.
     const auto httpTimeout = std::chrono::milliseconds(timeout) + m_config.responseSlack;
     auto delegated = std::make_shared<bool>(false); // the outcome now comes from tracking
-    auto trackInstead = [this, hash, timeout, outer, finish, delegated] {
-        if (std::exchange(*delegated, true)) {
-            return;
-        }
+    auto follow = [this, hash, timeout, outer, finish] {
         track(hash, true, timeout, outer, [finish](Result<PaymentResult> tracked) {
             finish(tracked ? tracked.value()
                            : PaymentResult::inFlight(
@@ -228,15 +248,21 @@ CallHandle LndNode::pay(const PayRequest& payRequest, std::function<void(Payment
                                      .arg(tracked.error().message)));
         });
     };
+    auto trackInstead = [follow, delegated] {
+        if (!std::exchange(*delegated, true)) {
+            follow();
+        }
+    };
     m_http.stream(
         request("POST", QStringLiteral("/v2/router/send"),
                 QJsonDocument(body).toJson(QJsonDocument::Compact), httpTimeout),
-        [finish, trackInstead](int status, const QByteArray& line) {
+        [this, hash, outer, finish, follow, trackInstead, delegated](int status,
+                                                                     const QByteArray& line) {
             const QJsonObject json = QJsonDocument::fromJson(line).object();
             if (status == 409 ||
                 (json.contains(QStringLiteral("error")) && alreadyKnown(errorMessage(line)))) {
                 trackInstead(); // the node already has this payment: never pay again
-                return;
+                return true;
             }
             if (status != 200 || json.contains(QStringLiteral("error")) ||
                 json.contains(QStringLiteral("code"))) {
@@ -245,28 +271,43 @@ CallHandle LndNode::pay(const PayRequest& payRequest, std::function<void(Payment
                     finish(PaymentResult::failed(
                         QLatin1String(node_error::kUnauthorized),
                         QStringLiteral("LND refused the macaroon: %1").arg(message)));
-                    return;
+                    return true;
                 }
                 if (status >= 400 && status < 500) {
                     finish(PaymentResult::failed(
                         QStringLiteral("payment_rejected"),
                         QStringLiteral("LND rejected the payment: %1").arg(message)));
-                    return;
+                    return true;
                 }
-                // An error on a 200 stream or a 5xx: the node may have started paying.
-                // Unknown is in flight; reconciliation decides.
+                if (status >= 500 && grpcStatusOf(line)) {
+                    // SendPaymentV2 refuses an expired invoice, a self-payment or an
+                    // undecodable one before any HTLC with a plain error, which grpc-gateway
+                    // v2 sends as gRPC Unknown, HTTP 500 (routerrpc/router_server.go,
+                    // runtime/errors.go). The same answer could hide a payment the node has,
+                    // so the hash's own record decides.
+                    *delegated = true;
+                    confirmFailure([this, hash](auto answer) { lookup(hash, std::move(answer)); },
+                                   PaymentResult::failed(
+                                       refusalCode(message),
+                                       QStringLiteral("LND refused the payment: %1").arg(message)),
+                                   outer, QStringLiteral("LND"), finish, follow);
+                    return false;
+                }
+                // An error on a 200 stream, or a 5xx from something in front of LND: the
+                // node may have started paying. Unknown is in flight; reconciliation decides.
                 finish(PaymentResult::inFlight(
                     QStringLiteral("LND reported an error: %1").arg(message)));
-                return;
+                return true;
             }
             auto result = lndPaymentResult(json.value(QStringLiteral("result")).toObject());
             if (!result) {
                 finish(PaymentResult::inFlight(result.error().message));
-                return;
+                return true;
             }
             if (result->outcome != PaymentResult::Outcome::InFlight) {
                 finish(result.value());
             }
+            return true;
         },
         [finish, delegated](Result<int> ended) {
             if (*delegated) {
@@ -307,17 +348,21 @@ void LndNode::track(const QByteArray& paymentHash, bool waitForFinal, std::chron
                 finish(Result<PaymentResult>::failure(
                     QLatin1String(node_error::kNotFound),
                     QStringLiteral("LND has no payment for this hash.")));
-                return;
+                return false;
             }
             const QJsonObject json = QJsonDocument::fromJson(line).object();
             if (status != 200 || json.contains(QStringLiteral("error"))) {
                 finish(Result<PaymentResult>(httpError(status, line)));
-                return;
+                return false;
             }
             auto result = lndPaymentResult(json.value(QStringLiteral("result")).toObject());
             if (!result || !waitForFinal || result->outcome != PaymentResult::Outcome::InFlight) {
                 finish(std::move(result));
+                // TrackPaymentV2 keeps the stream open until the payment is final; a lookup
+                // needs only this first line, so the connection is closed now.
+                return false;
             }
+            return true;
         },
         [finish](Result<int> ended) {
             if (!ended) {

@@ -131,6 +131,24 @@ LookupState lookupState(const QJsonObject& result, const QByteArray& paymentHash
     return out;
 }
 
+// Why a lookup_invoice result does not describe our outgoing payment of `paymentHash`: it
+// names another hash, or it is the wallet's incoming invoice of it (47.md: `type` is
+// "incoming" or "outgoing"; a wallet paying its own invoice has both). Such an answer is no
+// evidence either way, so it never ends a payment.
+std::optional<QString> otherPaymentThan(const QJsonObject& result, const QByteArray& paymentHash)
+{
+    const QString hashHex = result.value(QStringLiteral("payment_hash")).toString();
+    if (!hashHex.isEmpty() && QByteArray::fromHex(hashHex.toLatin1()) != paymentHash) {
+        return QStringLiteral("lookup_invoice answered for another hash");
+    }
+    const QString type = result.value(QStringLiteral("type")).toString();
+    if (!type.isEmpty() && type != QLatin1String("outgoing")) {
+        return QStringLiteral("lookup_invoice answered with the %1 invoice, not the payment")
+            .arg(type);
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 NwcNode::NwcNode(Config config, QObject* parent)
@@ -307,9 +325,21 @@ CallHandle NwcNode::info(std::function<void(Result<NodeInfo>)> done)
 {
     CallHandle handle;
     request(QStringLiteral("get_info"), {}, m_config.requestTimeout, handle,
-            [done](const Answer& answer) {
+            [done, config = m_config](const Answer& answer) {
                 if (answer.kind == Answer::Kind::NotSent || answer.kind == Answer::Kind::Lost) {
                     done(Result<NodeInfo>(unreachable(answer.message)));
+                    return;
+                }
+                if (answer.kind == Answer::Kind::Error &&
+                    answer.errorCode == QLatin1String("NOT_IMPLEMENTED")) {
+                    // get_info is optional (47.md); the wallet answered, so it is reachable
+                    // and this connection works. The chain is the configured one.
+                    NodeInfo info;
+                    info.backend = QStringLiteral("nwc");
+                    info.alias =
+                        config.lud16.isEmpty() ? QStringLiteral("NWC wallet") : config.lud16;
+                    info.network = config.networkWithoutInfo;
+                    done(info);
                     return;
                 }
                 if (answer.kind == Answer::Kind::Error) {
@@ -457,16 +487,30 @@ void NwcNode::lookupAfterPaymentFailed(const QByteArray& paymentHash, const Answ
                     return;
                 }
                 if (answer.kind == Answer::Kind::Error) {
-                    finish(failed); // NOT_FOUND, or no lookup_invoice: the failure stands
+                    if (answer.errorCode == QLatin1String("NOT_FOUND")) {
+                        finish(failed); // the wallet has no payment of this hash
+                        return;
+                    }
+                    // NOT_IMPLEMENTED (lookup_invoice is optional), INTERNAL, ...: 47.md says
+                    // PAYMENT_FAILED may be the wallet's own timeout, so it proves nothing.
+                    finish(PaymentResult::inFlight(
+                        QStringLiteral("The NWC wallet said the payment failed (%1), but it "
+                                       "cannot tell what it did with it (%2: %3).")
+                            .arg(failed.failureMessage, answer.errorCode, answer.message)));
+                    return;
+                }
+                if (const auto other = otherPaymentThan(answer.result, paymentHash)) {
+                    finish(PaymentResult::inFlight(*other));
                     return;
                 }
                 const LookupState state = lookupState(answer.result, paymentHash);
-                if (state.result.outcome == PaymentResult::Outcome::Succeeded ||
-                    state.explicitlyPending) {
-                    finish(state.result);
+                if (state.result.outcome == PaymentResult::Outcome::Failed) {
+                    finish(failed); // the wallet's record agrees
                     return;
                 }
-                finish(failed);
+                // Settled, pending, or a wallet whose answer has no `state` (it is optional)
+                // and no settled_at: only a later lookup can tell.
+                finish(state.result);
             });
 }
 
@@ -486,11 +530,8 @@ CallHandle NwcNode::lookup(const QByteArray& paymentHash,
                     done(Result<PaymentResult>(answerError(answer.errorCode, answer.message)));
                     return;
                 }
-                const QString hashHex =
-                    answer.result.value(QStringLiteral("payment_hash")).toString();
-                if (!hashHex.isEmpty() && QByteArray::fromHex(hashHex.toLatin1()) != paymentHash) {
-                    done(Result<PaymentResult>(
-                        protocolError(QStringLiteral("lookup_invoice for another hash"))));
+                if (const auto other = otherPaymentThan(answer.result, paymentHash)) {
+                    done(Result<PaymentResult>(protocolError(*other)));
                     return;
                 }
                 done(lookupState(answer.result, paymentHash).result);

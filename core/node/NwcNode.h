@@ -58,6 +58,9 @@ public:
         QList<QUrl> relays;      // ws:// or wss://; tried in order
         QByteArray secret;       // 32-byte client secret key from the URI
         QString lud16;           // informational
+        // The chain when the wallet service has no get_info (it is optional in NIP-47):
+        // `node set nwc --network`, else mainnet, where NWC wallets are.
+        protocol::Network networkWithoutInfo = protocol::Network::Bitcoin;
         // Slack on top of a payment's timeout for the wallet to answer.
         std::chrono::milliseconds responseSlack{15'000};
         // Deadline of get_info, get_balance and lookup_invoice.

@@ -34,4 +34,46 @@ void pollUntilFinal(LookupOnce lookupOnce, QObject* timerContext, QDeadlineTimer
     });
 }
 
+void confirmFailure(LookupOnce lookupOnce, PaymentResult failure, CallHandle outer,
+                    QString nodeName, std::function<void(PaymentResult)> finish,
+                    std::function<void()> followInFlight)
+{
+    lookupOnce([failure = std::move(failure), outer, nodeName = std::move(nodeName),
+                finish = std::move(finish),
+                followInFlight = std::move(followInFlight)](Result<PaymentResult> found) {
+        if (outer.cancelled()) {
+            return;
+        }
+        if (!found) {
+            if (found.error().code == QLatin1String(node_error::kNotFound)) {
+                finish(failure); // the node has no payment of this hash: nothing went out
+                return;
+            }
+            finish(PaymentResult::inFlight(
+                QStringLiteral("%1 said the payment failed (%2), but its record of the payment "
+                               "could not be read: %3")
+                    .arg(nodeName, failure.failureMessage, found.error().message)));
+            return;
+        }
+        switch (found->outcome) {
+        case PaymentResult::Outcome::Failed:
+            finish(failure); // the node's record agrees; the pay call's reason is the precise one
+            return;
+        case PaymentResult::Outcome::Succeeded:
+            finish(found.value());
+            return;
+        case PaymentResult::Outcome::InFlight:
+            if (followInFlight) {
+                followInFlight(); // the node is still paying it: follow it, never pay again
+                return;
+            }
+            finish(PaymentResult::inFlight(
+                QStringLiteral("%1 said the payment failed (%2), but it still holds a payment "
+                               "of this hash in flight.")
+                    .arg(nodeName, failure.failureMessage)));
+            return;
+        }
+    });
+}
+
 } // namespace l402::node

@@ -69,12 +69,9 @@ QString failureCode(const QString& reason)
     return QStringLiteral("payment_failed");
 }
 
-std::optional<protocol::Network> phoenixdNetwork(QString chain)
+std::optional<protocol::Network> phoenixdNetwork(const QString& chain)
 {
     // nodeParams.chain.name.lowercase(): mainnet, testnet3, testnet4, signet, regtest.
-    if (chain.startsWith(QLatin1String("testnet"))) {
-        chain = QStringLiteral("testnet");
-    }
     return protocol::networkFromName(chain);
 }
 
@@ -88,8 +85,9 @@ Result<PaymentResult> outgoingEntry(const QJsonObject& payment)
         result.feeMsat = payment.value(QStringLiteral("fees")).toInteger(); // msat
         return result;
     }
-    // No preimage: completed means failed (isPaid may say true for a failure, so it is not
-    // read); not completed means still in flight.
+    // No preimage: completed means failed; not completed means still in flight. isPaid is
+    // not read: it is true only for a success now, but releases before it set it from
+    // completedAt, true for a failure too, and the preimage alone proves payment.
     const QJsonValue completedAt = payment.value(QStringLiteral("completedAt"));
     if (!completedAt.isUndefined() && !completedAt.isNull()) {
         return PaymentResult::failed(QStringLiteral("payment_failed"),
@@ -307,8 +305,14 @@ CallHandle PhoenixdNode::pay(const PayRequest& payRequest, std::function<void(Pa
                 track(hash, deadline, outer, finish);
                 return;
             }
-            finish(PaymentResult::failed(failureCode(reason),
-                                         QStringLiteral("phoenixd: %1").arg(reason)));
+            // lightning-kmp answers a pay of a hash it already has with a plain failure
+            // reason too; the hash's own record says whether anything is out.
+            confirmFailure(
+                [this, hash](auto answer) { lookup(hash, std::move(answer)); },
+                PaymentResult::failed(failureCode(reason),
+                                      QStringLiteral("phoenixd: %1").arg(reason)),
+                outer, QStringLiteral("phoenixd"), finish,
+                [this, hash, deadline, outer, finish] { track(hash, deadline, outer, finish); });
         });
     return outer;
 }
