@@ -111,6 +111,9 @@ Result<std::unique_ptr<LightningNode>> createNode(const NodeSettings& settings)
         if (!config) {
             return R(config.error());
         }
+        config->networkWithoutInfo =
+            protocol::networkFromName(settings.settings.value(QStringLiteral("network")).toString())
+                .value_or(protocol::Network::Bitcoin);
         return R(std::unique_ptr<LightningNode>(new NwcNode(std::move(config.value()))));
     }
     if (settings.backend == QLatin1String("cln")) {
@@ -373,7 +376,7 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
         return settings;
     }
     if (settings.backend == QLatin1String("nwc")) {
-        auto options = parseOptions(rest, {QStringLiteral("--uri")});
+        auto options = parseOptions(rest, {QStringLiteral("--uri"), QStringLiteral("--network")});
         if (!options) {
             return R(options.error());
         }
@@ -381,7 +384,17 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
             return R(usage(QStringLiteral("node set nwc needs --uri nostr+walletconnect://<wallet "
                                           "key>?relay=...&secret=....")));
         }
-        return nwcSettings(options->value(QStringLiteral("--uri")));
+        auto nwc = nwcSettings(options->value(QStringLiteral("--uri")));
+        if (nwc && options->contains(QStringLiteral("--network"))) {
+            // Only used when the wallet service has no get_info to tell.
+            const QString network = options->value(QStringLiteral("--network"));
+            if (!protocol::networkFromName(network)) {
+                return R(usage(
+                    QStringLiteral("--network must be bitcoin, testnet, signet or regtest.")));
+            }
+            nwc->settings.insert(QStringLiteral("network"), network.toLower());
+        }
+        return nwc;
     }
     if (settings.backend == QLatin1String("cln")) {
         auto options = parseOptions(
