@@ -11,7 +11,16 @@ namespace l402::test {
 
 class ClnFixture final : public NodeFixture {
 public:
-    QString name() const override { return QStringLiteral("cln"); }
+    using Plugin = FakeCln::Plugin;
+    explicit ClnFixture(Plugin plugin = Plugin::Xpay)
+        : m_plugin(plugin)
+    {
+        m_cln.setPlugin(plugin);
+    }
+    QString name() const override
+    {
+        return m_plugin == Plugin::Xpay ? QStringLiteral("cln") : QStringLiteral("cln-pay");
+    }
     bool start() override { return m_cln.start(); }
 
     std::unique_ptr<node::LightningNode> node() override
@@ -53,6 +62,16 @@ public:
         };
         m_cln.setPayBehaviour(map.value(int(behaviour)));
     }
+    bool failUnclearly(NodeRecord record) override
+    {
+        using R = FakeCln::Record;
+        m_cln.setPayBehaviour(FakeCln::PayBehaviour::UnclearFailure);
+        m_cln.setUnclearRecord(record == NodeRecord::Succeeded ? R::Complete
+                               : record == NodeRecord::Failed  ? R::Failed
+                                                               : R::Pending);
+        m_cln.setListpaysBroken(record == NodeRecord::Unreadable);
+        return true;
+    }
     void setBalanceMsat(int64_t msat) override { m_cln.setBalanceMsat(msat); }
     bool settlePending(const QByteArray& paymentHash, bool succeed) override
     {
@@ -81,6 +100,7 @@ public:
     }
 
 private:
+    Plugin m_plugin;
     FakeCln m_cln;
 };
 

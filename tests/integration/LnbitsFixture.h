@@ -66,6 +66,15 @@ public:
         };
         m_lnbits.setPayBehaviour(map.value(int(behaviour)));
     }
+    bool failUnclearly(NodeRecord record) override
+    {
+        m_lnbits.setPayBehaviour(FakeLnbits::PayBehaviour::UnclearFailure);
+        m_lnbits.setUnclearRecord(record == NodeRecord::Succeeded ? QStringLiteral("success")
+                                  : record == NodeRecord::Failed  ? QStringLiteral("failed")
+                                                                  : QStringLiteral("pending"));
+        m_lnbits.setStatusBroken(record == NodeRecord::Unreadable);
+        return true;
+    }
     void setBalanceMsat(int64_t msat) override { m_lnbits.setBalanceMsat(msat); }
     bool settlePending(const QByteArray& paymentHash, bool succeed) override
     {

@@ -50,6 +50,15 @@ public:
         };
         m_lnd.setPayBehaviour(map.value(int(behaviour)));
     }
+    bool failUnclearly(NodeRecord record) override
+    {
+        m_lnd.setPayBehaviour(FakeLnd::PayBehaviour::UnclearFailure);
+        m_lnd.setUnclearRecord(record == NodeRecord::Succeeded ? QStringLiteral("SUCCEEDED")
+                               : record == NodeRecord::Failed  ? QStringLiteral("FAILED")
+                                                               : QStringLiteral("IN_FLIGHT"));
+        m_lnd.setTrackBroken(record == NodeRecord::Unreadable);
+        return true;
+    }
     void setBalanceMsat(int64_t msat) override { m_lnd.setBalanceMsat(msat); }
     bool settlePending(const QByteArray& paymentHash, bool succeed) override
     {

@@ -3,7 +3,10 @@
 #include "core/crypto/Schnorr.h"
 #include "core/node/DemoNode.h"
 #include "core/node/LndNode.h"
+#include "core/payments/PaymentEngine.h"
+#include "core/policy/ApprovalBroker.h"
 #include "core/protocol/Bolt11.h"
+#include "core/protocol/Macaroon.h"
 #include "core/protocol/NostrEvent.h"
 #include "tests/integration/ClnFixture.h"
 #include "tests/integration/DemoFixture.h"
@@ -11,6 +14,7 @@
 #include "tests/integration/LndFixture.h"
 #include "tests/integration/NwcFixture.h"
 #include "tests/integration/PhoenixdFixture.h"
+#include "tests/support/StoreFixtures.h"
 #include "tests/support/TestSeed.h"
 
 #include <QDateTime>
@@ -19,6 +23,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -62,6 +67,37 @@ QList<std::pair<QString, test::NodeFixtureFactory>> fixtures()
     };
 }
 
+// The same backends in their other real modes: Core Lightning with the old pay plugin (xpay
+// off), and NWC services that omit lookup_invoice's optional `state`, have no
+// lookup_invoice, or have no get_info. The money rows run over these too.
+QList<std::pair<QString, test::NodeFixtureFactory>> modeFixtures()
+{
+    using Nwc = test::NwcFixture;
+    return {
+        {QStringLiteral("cln-pay"),
+         [] {
+             return std::make_unique<test::ClnFixture>(test::ClnFixture::Plugin::LegacyPay);
+         }},
+        {QStringLiteral("nwc-nostate"),
+         [] {
+             return std::make_unique<Nwc>(Nwc::Service::WithoutState);
+         }},
+        {QStringLiteral("nwc-nolookup"),
+         [] {
+             return std::make_unique<Nwc>(Nwc::Service::WithoutLookup);
+         }},
+        {QStringLiteral("nwc-noinfo"),
+         [] {
+             return std::make_unique<Nwc>(Nwc::Service::WithoutInfo);
+         }},
+    };
+}
+
+QList<std::pair<QString, test::NodeFixtureFactory>> allFixtures()
+{
+    return fixtures() + modeFixtures();
+}
+
 // Waits for one asynchronous node call (tests only), failing after a deadline.
 template <typename T, typename Start> std::optional<T> await(Start start, int timeoutMs = 20'000)
 {
@@ -102,6 +138,108 @@ TestInvoice makeInvoice(QRandomGenerator& random, int64_t amountMsat = 21'000)
     out.text = protocol::encodeInvoice(draft, kPayeeKey).value();
     return out;
 }
+
+// An Aperture-style L402 challenge for the invoice.
+QByteArray challengeFor(const TestInvoice& invoice, QRandomGenerator& random)
+{
+    protocol::L402Identifier identifier;
+    identifier.paymentHash = invoice.paymentHash;
+    identifier.tokenId = test::randomBytes(random, 32);
+    const auto macaroon = protocol::Macaroon::mint(test::randomBytes(random, 32),
+                                                   identifier.encode(), QStringLiteral("lsat"));
+    return QByteArray("L402 macaroon=\"") + macaroon.toBase64() + "\", invoice=\"" +
+           invoice.text.toLatin1() + "\"";
+}
+
+// The whole wallet over the backend under test (an encrypted store, the payment engine, a
+// rule that pays automatically), so a row asserts what the user's history and budget show,
+// not only what the backend said.
+class WalletOverNode {
+public:
+    [[nodiscard]] bool start(LightningNode& node)
+    {
+        auto opened = test::openWalletAndWait(
+            test::passphraseRequest(m_dir.path() + QStringLiteral("/wallet"), "pw"), nullptr,
+            SystemClock::instance());
+        if (!m_dir.isValid() || !opened) {
+            return false;
+        }
+        m_store = std::move(opened.value());
+        m_broker = std::make_unique<policy::ApprovalBroker>(SystemClock::instance());
+        // A short payment timeout: a payment the node keeps pending is answered "pending"
+        // after it, as with the default 60 s.
+        payments::EngineSettings settings;
+        settings.paymentTimeout = std::chrono::seconds(3);
+        m_engine = std::make_unique<payments::PaymentEngine>(*m_store, node, *m_broker,
+                                                             SystemClock::instance(), settings);
+        policy::BudgetRule rule;
+        rule.pattern = QStringLiteral("*");
+        rule.mode = policy::Mode::Auto;
+        if (!m_engine->budgets().saveRule(rule)) {
+            return false;
+        }
+        m_engine->start();
+        return QTest::qWaitFor([this] { return m_engine->isReady(); }, 15'000);
+    }
+
+    // An agent's request met a 402 for `invoice`: what the engine answers it.
+    std::optional<Result<payments::Credential>> pay(const TestInvoice& invoice,
+                                                    QRandomGenerator& random)
+    {
+        payments::RequestContext context;
+        context.origin = policy::Origin::parse(QStringLiteral("https://api.example")).value();
+        context.agent = QStringLiteral("agent");
+        context.path = QStringLiteral("/v1/x");
+        return await<Result<payments::Credential>>(
+            [&](auto done) {
+                m_engine->handlePaymentRequired(context, {challengeFor(invoice, random)}, done);
+            },
+            60'000);
+    }
+
+    // The history's status of the hash's payment ("none" without one).
+    QString status(const QByteArray& paymentHash)
+    {
+        auto statement =
+            m_store->database().prepare("SELECT status FROM payments WHERE payment_hash = ?");
+        if (!statement) {
+            return QStringLiteral("error");
+        }
+        statement->bind(1, QByteArrayView(paymentHash));
+        return statement->step() ? statement->text(0) : QStringLiteral("none");
+    }
+
+    // Budget money still held for payments whose end is not known.
+    int64_t heldReservations()
+    {
+        auto statement = m_store->database().prepare(
+            "SELECT count(*) FROM reservations WHERE released_at IS NULL");
+        return statement && statement->step() ? statement->integer(0) : -1;
+    }
+
+    int64_t tokens()
+    {
+        auto statement = m_store->database().prepare("SELECT count(*) FROM tokens");
+        return statement && statement->step() ? statement->integer(0) : -1;
+    }
+
+    // Runs reconciliation until the hash's payment leaves in_flight or the deadline passes.
+    QString reconcile(const QByteArray& paymentHash, int timeoutMs = 5'000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (status(paymentHash) == QLatin1String("in_flight") && !deadline.hasExpired()) {
+            m_engine->reconcileNow();
+            QTest::qWait(50);
+        }
+        return status(paymentHash);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<store::WalletStore> m_store;
+    std::unique_ptr<policy::ApprovalBroker> m_broker;
+    std::unique_ptr<payments::PaymentEngine> m_engine;
+};
 
 PayRequest payRequest(const TestInvoice& invoice,
                       std::chrono::seconds timeout = std::chrono::seconds(30))
@@ -153,6 +291,32 @@ private:
         }
     }
 
+    // Every backend in every mode, `tag` named after the row's case.
+    void addAllModeRows(const QStringList& cases = {QString()})
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addColumn<QString>("tag");
+        for (const auto& [name, factory] : allFixtures()) {
+            for (const QString& tag : cases) {
+                const QString row = tag.isEmpty() ? name : name + QLatin1Char(' ') + tag;
+                QTest::newRow(qPrintable(row)) << name << tag;
+            }
+        }
+    }
+
+    // The wallet asked for the invoice and answered one of: paid (a credential), pending
+    // (the node holds the payment), failed (nothing went out).
+    static QString answerOf(const std::optional<Result<payments::Credential>>& answer)
+    {
+        if (!answer) {
+            return QStringLiteral("no answer");
+        }
+        if (answer->ok()) {
+            return QStringLiteral("paid");
+        }
+        return answer->error().code;
+    }
+
 private Q_SLOTS:
     void initTestCase() { m_random.seed(test::testSeed("NodeConformanceTest")); }
 
@@ -163,7 +327,7 @@ private Q_SLOTS:
         }
         const QString backend =
             QString::fromLatin1(QTest::currentDataTag()).section(QLatin1Char(' '), 0, 0);
-        for (const auto& [name, factory] : fixtures()) {
+        for (const auto& [name, factory] : allFixtures()) {
             if (name == backend) {
                 m_fixture = factory();
             }
@@ -285,6 +449,151 @@ private Q_SLOTS:
         QCOMPARE(outcome.outcome, PaymentResult::Outcome::Succeeded);
         QCOMPARE(outcome.preimage, invoice.preimage);
         QCOMPARE(m_fixture->paymentsMade(invoice.paymentHash), 1);
+    }
+
+    // The money rows (issue 16): what the wallet records when the node is asked to pay a hash
+    // it already holds. Such a repeat reaches a node when the wallet's own ledger did not
+    // know the hash (a restored wallet, another wallet on the same node); the wallet's
+    // ledger itself never sends a hash twice.
+    //
+    // Pay again while the node still has the hash in flight: never failed, never a second
+    // send, the reservation held until the node's end is known, then history and budget
+    // follow that end.
+    void walletRepeatPayWhileInFlight_data()
+    {
+        addAllModeRows({QStringLiteral("settles"), QStringLiteral("fails")});
+    }
+    void walletRepeatPayWhileInFlight()
+    {
+        QFETCH(QString, tag);
+        const bool succeeds = tag == QLatin1String("settles");
+        if (!m_fixture->supports(NodeFixture::PayBehaviour::Hang)) {
+            QSKIP("this backend never leaves a payment pending");
+        }
+        WalletOverNode wallet;
+        QVERIFY(wallet.start(*m_node));
+        const TestInvoice invoice = invoiceFor();
+        m_fixture->registerPreimage(invoice.preimage);
+        // What a real wallet's balance leaves after the first attempt: LNbits then refuses
+        // the repeat as "Insufficient balance." before it looks at the hash.
+        m_fixture->setBalanceMsat(30'000);
+        m_fixture->setPayBehaviour(NodeFixture::PayBehaviour::Hang);
+        auto first = await<PaymentResult>(
+            [&](auto done) { m_node->pay(payRequest(invoice, std::chrono::seconds(1)), done); });
+        QVERIFY(first);
+        QCOMPARE(first->outcome, PaymentResult::Outcome::InFlight);
+        m_fixture->setPayBehaviour(NodeFixture::PayBehaviour::Succeed);
+
+        QTimer context;
+        QTimer::singleShot(300, &context, [&] {
+            QVERIFY(m_fixture->settlePending(invoice.paymentHash, succeeds));
+        });
+        // Followed to the node's own end (failed only once the node failed it), or, where
+        // the backend cannot follow (NWC), pending with the money held: never failed early.
+        const QString answer = answerOf(wallet.pay(invoice, m_random));
+        if (m_fixture->followsPendingPayments()) {
+            QCOMPARE(answer, succeeds
+                                 ? QStringLiteral("paid")
+                                 : QString::fromLatin1(payments::engine_error::kPaymentFailed));
+        } else {
+            QCOMPARE(answer, QString::fromLatin1(payments::engine_error::kPaymentPending));
+            QCOMPARE(wallet.status(invoice.paymentHash), QStringLiteral("in_flight"));
+            QCOMPARE(wallet.heldReservations(), 1);
+        }
+        const bool knowable =
+            m_fixture->lookupDepth() == NodeFixture::LookupDepth::Full ||
+            (succeeds && m_fixture->lookupDepth() != NodeFixture::LookupDepth::None);
+        const QString end = wallet.reconcile(invoice.paymentHash);
+        if (knowable || m_fixture->followsPendingPayments()) {
+            QCOMPARE(end, succeeds ? QStringLiteral("succeeded") : QStringLiteral("failed"));
+            QCOMPARE(wallet.heldReservations(), 0);
+            QCOMPARE(wallet.tokens(), succeeds ? 1 : 0);
+        } else {
+            QCOMPARE(end, QStringLiteral("in_flight"));
+            QCOMPARE(wallet.heldReservations(), 1);
+        }
+        QCOMPARE(m_fixture->paymentsMade(invoice.paymentHash), 1);
+    }
+
+    // Pay again after the node paid the hash: the existing payment is the answer, with its
+    // preimage; nothing is sent twice. Where the node cannot say (NWC without lookup), the
+    // money stays held, never counted as failed.
+    void walletRepeatPayAfterSuccess_data() { addAllModeRows(); }
+    void walletRepeatPayAfterSuccess()
+    {
+        WalletOverNode wallet;
+        QVERIFY(wallet.start(*m_node));
+        const TestInvoice invoice = invoiceFor();
+        m_fixture->registerPreimage(invoice.preimage);
+        auto first =
+            await<PaymentResult>([&](auto done) { m_node->pay(payRequest(invoice), done); });
+        QVERIFY(first);
+        QCOMPARE(first->outcome, PaymentResult::Outcome::Succeeded);
+
+        const QString answer = answerOf(wallet.pay(invoice, m_random));
+        if (m_fixture->lookupDepth() == NodeFixture::LookupDepth::None) {
+            QCOMPARE(answer, QString::fromLatin1(payments::engine_error::kPaymentPending));
+            QCOMPARE(wallet.status(invoice.paymentHash), QStringLiteral("in_flight"));
+            QCOMPARE(wallet.heldReservations(), 1);
+        } else {
+            QCOMPARE(answer, QStringLiteral("paid"));
+            QCOMPARE(wallet.status(invoice.paymentHash), QStringLiteral("succeeded"));
+            QCOMPARE(wallet.heldReservations(), 0);
+            QCOMPARE(wallet.tokens(), 1);
+        }
+        QCOMPARE(m_fixture->paymentsMade(invoice.paymentHash), 1);
+    }
+
+    // A pay answer that reads like a failure (the backend's real one for a hash it holds)
+    // is final only when the node's record agrees: pending and unreadable records keep the
+    // payment in flight with its reservation, a settled one is the payment, a failed one
+    // (or none) frees the money.
+    void walletUnclearFailureThenLookup_data()
+    {
+        addAllModeRows({QStringLiteral("pending"), QStringLiteral("succeeded"),
+                        QStringLiteral("failed"), QStringLiteral("unreadable")});
+    }
+    void walletUnclearFailureThenLookup()
+    {
+        QFETCH(QString, tag);
+        static const QHash<QString, NodeFixture::NodeRecord> records = {
+            {QStringLiteral("pending"), NodeFixture::NodeRecord::Pending},
+            {QStringLiteral("succeeded"), NodeFixture::NodeRecord::Succeeded},
+            {QStringLiteral("failed"), NodeFixture::NodeRecord::Failed},
+            {QStringLiteral("unreadable"), NodeFixture::NodeRecord::Unreadable},
+        };
+        const NodeFixture::NodeRecord record = records.value(tag);
+        WalletOverNode wallet;
+        QVERIFY(wallet.start(*m_node));
+        const TestInvoice invoice = invoiceFor();
+        m_fixture->registerPreimage(invoice.preimage);
+        if (!m_fixture->failUnclearly(record)) {
+            QSKIP("this backend has no failure answer that could hide a payment");
+        }
+        const auto depth = m_fixture->lookupDepth();
+        QString expected = QString::fromLatin1(payments::engine_error::kPaymentPending);
+        if (record == NodeFixture::NodeRecord::Succeeded &&
+            depth != NodeFixture::LookupDepth::None) {
+            expected = QStringLiteral("paid");
+        } else if (record == NodeFixture::NodeRecord::Failed &&
+                   depth == NodeFixture::LookupDepth::Full) {
+            expected = QString::fromLatin1(payments::engine_error::kPaymentFailed);
+        }
+        QCOMPARE(answerOf(wallet.pay(invoice, m_random)), expected);
+        static const QHash<QString, QString> statusOf = {
+            {QStringLiteral("paid"), QStringLiteral("succeeded")},
+            {QString::fromLatin1(payments::engine_error::kPaymentPending),
+             QStringLiteral("in_flight")},
+            {QString::fromLatin1(payments::engine_error::kPaymentFailed), QStringLiteral("failed")},
+        };
+        QCOMPARE(wallet.status(invoice.paymentHash), statusOf.value(expected));
+        QCOMPARE(wallet.heldReservations(),
+                 statusOf.value(expected) == QLatin1String("in_flight") ? 1 : 0);
+        QCOMPARE(wallet.tokens(), expected == QLatin1String("paid") ? 1 : 0);
+        // Reconciliation learns nothing new from the same record, and never pays.
+        wallet.reconcile(invoice.paymentHash, 300);
+        QCOMPARE(wallet.status(invoice.paymentHash), statusOf.value(expected));
+        QVERIFY(m_fixture->paymentsMade(invoice.paymentHash) <= 1);
     }
 
     // An error that does not prove nothing was paid is in flight; the lookup then settles it.
@@ -672,6 +981,65 @@ private Q_SLOTS:
         QVERIFY(!LndNode::parseLndConnect(QStringLiteral("https://host:1")).ok());
     }
 
+    // SendPaymentV2 refusing before any HTLC (an expired invoice) is HTTP 500 from
+    // grpc-gateway; the track's 404 proves nothing started, so it fails at once with its
+    // reason instead of holding the money until reconciliation.
+    void lndRefusalBeforePayingFailsAfterTrackSaysNotStarted()
+    {
+        test::LndFixture fixture;
+        QVERIFY(fixture.start());
+        auto node = fixture.node();
+        const TestInvoice invoice = makeInvoice(m_random);
+        fixture.registerPreimage(invoice.preimage);
+        fixture.lnd().setPayBehaviour(test::FakeLnd::PayBehaviour::Refuse);
+        auto result =
+            await<PaymentResult>([&](auto done) { node->pay(payRequest(invoice), done); });
+        QVERIFY(result);
+        QCOMPARE(result->outcome, PaymentResult::Outcome::Failed);
+        QCOMPARE(result->failureCode, QStringLiteral("invoice_expired"));
+        QCOMPARE(fixture.paymentsMade(invoice.paymentHash), 0);
+    }
+
+    // getinfo's chains[0].network as lnd names it; testnet4 is a testnet (tb invoices).
+    void lndNamesTestnet4AsATestnet()
+    {
+        test::LndFixture fixture;
+        QVERIFY(fixture.start());
+        fixture.lnd().setNetworkName(QStringLiteral("testnet4"));
+        auto node = fixture.node();
+        auto info = await<Result<NodeInfo>>([&](auto done) { node->info(done); });
+        QVERIFY(info && info->ok());
+        QCOMPARE(info->value().network, protocol::Network::Testnet);
+    }
+
+    // A lookup of a payment still in flight reads the track stream's first line and closes
+    // it: reconciliation runs every few seconds and must not pile up open streams.
+    void lndLookupClosesTheTrackStream()
+    {
+        test::LndFixture fixture;
+        QVERIFY(fixture.start());
+        auto node = fixture.node();
+        const TestInvoice invoice = makeInvoice(m_random);
+        fixture.registerPreimage(invoice.preimage);
+        fixture.lnd().setPayBehaviour(test::FakeLnd::PayBehaviour::Hang);
+        auto first = await<PaymentResult>(
+            [&](auto done) { node->pay(payRequest(invoice, std::chrono::seconds(1)), done); });
+        QVERIFY(first);
+        QCOMPARE(first->outcome, PaymentResult::Outcome::InFlight);
+        QTRY_COMPARE_WITH_TIMEOUT(fixture.lnd().openTrackStreams(), 0, 5'000);
+        for (int i = 0; i < 3; ++i) {
+            auto looked = await<Result<PaymentResult>>(
+                [&](auto done) { node->lookup(invoice.paymentHash, done); });
+            QVERIFY(looked && looked->ok());
+            QCOMPARE(looked->value().outcome, PaymentResult::Outcome::InFlight);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(fixture.lnd().openTrackStreams(), 0, 5'000);
+        QVERIFY(fixture.lnd().server().requestCount(
+                    "GET", QStringLiteral("/v2/router/track/") +
+                               QString::fromLatin1(invoice.paymentHash.toBase64(
+                                   QByteArray::Base64UrlEncoding))) >= 3);
+    }
+
     // NWC specifics beyond the shared contract (NIP-47, nostr-protocol/nips 47.md).
 
     // The connection URI: wallet key as host, percent-encoded relay(s), secret, lud16; the
@@ -798,6 +1166,28 @@ private Q_SLOTS:
         QVERIFY(expiration > request.value(QLatin1String("created_at")).toInteger());
         QCOMPARE(fixture.wallet().requests().last().value(QLatin1String("method")).toString(),
                  QStringLiteral("get_balance"));
+    }
+
+    // A service without get_info (it is optional): reachable, its lud16 as the name, the
+    // chain the user configured; the balance still comes from get_balance.
+    void nwcWithoutGetInfoUsesTheConfiguredNetwork()
+    {
+        test::NwcFixture fixture(test::NwcFixture::Service::WithoutInfo);
+        QVERIFY(fixture.start());
+        NwcNode::Config config = fixture.config();
+        config.networkWithoutInfo = protocol::Network::Signet;
+        NwcNode node(config);
+        auto info = await<Result<NodeInfo>>([&](auto done) { node.info(done); });
+        QVERIFY(info && info->ok());
+        QCOMPARE(info->value().network, protocol::Network::Signet);
+        QVERIFY(!fixture.expectedAlias().isEmpty());
+        QCOMPARE(info->value().alias, fixture.expectedAlias());
+        auto balance = await<Result<Balance>>([&](auto done) { node.balance(done); });
+        QVERIFY(balance && balance->ok());
+        auto wrong = fixture.nodeWithWrongCredentials();
+        auto refused = await<Result<NodeInfo>>([&](auto done) { wrong->info(done); });
+        QVERIFY(refused && !refused->ok());
+        QCOMPARE(refused->error().code, QLatin1String(node_error::kUnauthorized));
     }
 
     // Refusals before any payment: Failed with their own codes, nothing paid.

@@ -64,6 +64,28 @@ public:
     // flight" and leaves it to the lookup (NWC has no way to follow a payment).
     virtual bool followsPendingPayments() const { return true; }
 
+    // What the node's own record of a hash says (its lookup) after a pay answer that reads
+    // like a failure but does not prove nothing went out.
+    enum class NodeRecord {
+        Pending,    // the node still has the payment in flight
+        Succeeded,  // it paid (a repeat of a paid hash)
+        Failed,     // the record agrees: it failed
+        Unreadable, // the lookup errors, or the service has no lookup at all
+    };
+    // The next pay gets this backend's real failure answer for a hash it is paying or paid
+    // (LNbits' 520 "Insufficient balance.", xpay's 209, LND's 500, phoenixd's reason, NWC's
+    // PAYMENT_FAILED) while its record of the hash is `record`. False when the backend has
+    // no such answer (the demo node).
+    virtual bool failUnclearly(NodeRecord /*record*/) { return false; }
+
+    // How much a lookup can tell (NIP-47 lets a service omit `state`, or lookup_invoice).
+    enum class LookupDepth {
+        Full,        // pending, settled and failed apart
+        SettledOnly, // settled is seen (settled_at, preimage); pending and failed look alike
+        None,        // no lookup: nothing after a pay's own answer is ever known
+    };
+    virtual LookupDepth lookupDepth() const { return LookupDepth::Full; }
+
     virtual void registerPreimage(const QByteArray& preimage) = 0;
     virtual void setPayBehaviour(PayBehaviour behaviour) = 0;
     virtual void setBalanceMsat(int64_t msat) = 0;

@@ -18,10 +18,42 @@ namespace l402::test {
 // - uncertain error: an INTERNAL error answer (the payment never started; lookup_invoice then
 //   says NOT_FOUND);
 // - after shutdown: the relay is closed.
+// Services differ in what of 47.md they implement; each Service is one real kind.
 class NwcFixture final : public NodeFixture {
 public:
-    QString name() const override { return QStringLiteral("nwc"); }
-    bool start() override { return m_wallet.start(); }
+    enum class Service {
+        Full,          // pay_invoice, get_balance, get_info, lookup_invoice with `state`
+        WithoutState,  // lookup_invoice without the optional `state`
+        WithoutLookup, // no lookup_invoice (NOT_IMPLEMENTED)
+        WithoutInfo,   // no get_info (NOT_IMPLEMENTED): the chain is the configured one
+    };
+    explicit NwcFixture(Service service = Service::Full)
+        : m_service(service)
+    {
+    }
+
+    QString name() const override
+    {
+        switch (m_service) {
+        case Service::WithoutState:
+            return QStringLiteral("nwc-nostate");
+        case Service::WithoutLookup:
+            return QStringLiteral("nwc-nolookup");
+        case Service::WithoutInfo:
+            return QStringLiteral("nwc-noinfo");
+        case Service::Full:
+            break;
+        }
+        return QStringLiteral("nwc");
+    }
+    bool start() override
+    {
+        m_wallet.setLookupHasState(m_service != Service::WithoutState);
+        m_wallet.setImplements(QStringLiteral("lookup_invoice"),
+                               m_service != Service::WithoutLookup);
+        m_wallet.setImplements(QStringLiteral("get_info"), m_service != Service::WithoutInfo);
+        return m_wallet.start();
+    }
 
     std::unique_ptr<node::LightningNode> node() override
     {
@@ -64,6 +96,22 @@ public:
         };
         m_wallet.setPayBehaviour(map.value(int(behaviour)));
     }
+    bool failUnclearly(NodeRecord record) override
+    {
+        using State = FakeNwcWallet::Payment::State;
+        m_wallet.setPayBehaviour(FakeNwcWallet::PayBehaviour::UnclearFailure);
+        m_wallet.setUnclearRecord(record == NodeRecord::Succeeded ? State::Settled
+                                  : record == NodeRecord::Failed  ? State::Failed
+                                                                  : State::Pending);
+        m_wallet.setLookupBroken(record == NodeRecord::Unreadable);
+        return true;
+    }
+    LookupDepth lookupDepth() const override
+    {
+        return m_service == Service::WithoutState    ? LookupDepth::SettledOnly
+               : m_service == Service::WithoutLookup ? LookupDepth::None
+                                                     : LookupDepth::Full;
+    }
     void setBalanceMsat(int64_t msat) override { m_wallet.setBalanceMsat(msat); }
     bool followsPendingPayments() const override { return false; }
     bool settlePending(const QByteArray& paymentHash, bool succeed) override
@@ -76,7 +124,11 @@ public:
         return m_wallet.paymentsMade(paymentHash);
     }
     QStringList violations() const override { return m_wallet.violations(); }
-    QString expectedAlias() const override { return FakeNwcWallet::alias(); }
+    // Without get_info the alias is the URI's lud16.
+    QString expectedAlias() const override
+    {
+        return m_service == Service::WithoutInfo ? config().lud16 : FakeNwcWallet::alias();
+    }
     int64_t expectedFeeMsat() const override { return 2'000; }
 
     FakeNwcWallet& wallet() { return m_wallet; }
@@ -90,10 +142,12 @@ public:
         config.initialBackoff = std::chrono::milliseconds(100);
         config.maxBackoff = std::chrono::milliseconds(400);
         config.maxReconnectAttempts = 4;
+        config.networkWithoutInfo = protocol::Network::Regtest; // `node set nwc --network`
         return config;
     }
 
 private:
+    Service m_service;
     FakeNwcWallet m_wallet;
 };
 

@@ -51,6 +51,16 @@ public:
         };
         m_phoenixd.setPayBehaviour(map.value(int(behaviour)));
     }
+    bool failUnclearly(NodeRecord record) override
+    {
+        using R = FakePhoenixd::Record;
+        m_phoenixd.setPayBehaviour(FakePhoenixd::PayBehaviour::UnclearFailure);
+        m_phoenixd.setUnclearRecord(record == NodeRecord::Succeeded ? R::Paid
+                                    : record == NodeRecord::Failed  ? R::Failed
+                                                                    : R::Pending);
+        m_phoenixd.setLookupBroken(record == NodeRecord::Unreadable);
+        return true;
+    }
     void setBalanceMsat(int64_t msat) override { m_phoenixd.setBalanceMsat(msat); }
     bool settlePending(const QByteArray& paymentHash, bool succeed) override
     {

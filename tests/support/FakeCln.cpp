@@ -49,12 +49,17 @@ FakeCln::FakeCln()
                     {QStringLiteral("num_inactive_channels"), 1},
                     {QStringLiteral("address"), QJsonArray()},
                     {QStringLiteral("binding"), QJsonArray()},
-                    {QStringLiteral("version"), QStringLiteral("v24.11")},
+                    {QStringLiteral("version"), QStringLiteral("v26.06")},
                     {QStringLiteral("blockheight"), 812345},
                     {QStringLiteral("network"), QStringLiteral("regtest")},
                     {QStringLiteral("fees_collected_msat"), 0},
                     {QStringLiteral("lightning-dir"), QStringLiteral("/root/.lightning/regtest")},
-                    {QStringLiteral("our_features"), QJsonObject()}}),
+                    // BOLT 9 feature bits as hex, per context (getinfo.json).
+                    {QStringLiteral("our_features"),
+                     QJsonObject{{QStringLiteral("init"), QStringLiteral("08a0882a0a69a2")},
+                                 {QStringLiteral("node"), QStringLiteral("88a0882a0a69a2")},
+                                 {QStringLiteral("channel"), QString()},
+                                 {QStringLiteral("invoice"), QStringLiteral("02000002024100")}}}}),
                 jsonHeaders());
         });
     m_server.route(
@@ -165,6 +170,16 @@ bool FakeCln::authorized(const FakeRequest& request, FakeResponder& responder)
 
 QJsonObject FakeCln::payJson(const QByteArray& hash, const Payment& payment) const
 {
+    if (m_plugin == Plugin::Xpay) {
+        // xpay.json's response: no status, the preimage is the success.
+        return QJsonObject{
+            {QStringLiteral("payment_preimage"), hex(payment.preimage)},
+            {QStringLiteral("failed_parts"), 0},
+            {QStringLiteral("successful_parts"), 1},
+            {QStringLiteral("amount_msat"), payment.amountMsat},
+            {QStringLiteral("amount_sent_msat"), payment.amountMsat + payment.feeMsat},
+        };
+    }
     return QJsonObject{
         {QStringLiteral("destination"),
          QString(QStringLiteral("03") + QString(64, QLatin1Char('c')))},
@@ -221,17 +236,26 @@ void FakeCln::handlePay(const FakeRequest& request, FakeResponder& responder)
         return;
     }
     const QByteArray hash = invoice->paymentHash;
+    const bool xpay = m_plugin == Plugin::Xpay;
     if (m_payments.contains(hash)) {
         const Payment existing = m_payments.value(hash);
         if (existing.status == QLatin1String("complete")) {
-            // "Once a payment has succeeded, calls to pay with the same bolt11 will succeed
-            // immediately."
+            // pay: "Once a payment has succeeded, calls to pay with the same bolt11 will
+            // succeed immediately."; xpay answers with its success object the same way.
             responder.replyJson(201, QJsonDocument(payJson(hash, existing)), jsonHeaders());
             return;
         }
         if (existing.status == QLatin1String("pending")) {
-            replyError(responder, 500, 200,
-                       QStringLiteral("Payment is pending by some other request."));
+            if (xpay) {
+                // xpay injects the onion, lightningd refuses it with 200 (PAY_IN_PROGRESS),
+                // and xpay passes that on as a plugin error.
+                replyError(responder, 500, -3,
+                           QStringLiteral("Unexpected injectpaymentonion error 200: Payment is "
+                                          "pending by some other request."));
+            } else {
+                replyError(responder, 500, 200,
+                           QStringLiteral("Payment is pending by some other request."));
+            }
             return;
         }
         // A failed attempt may be retried: pay starts a new attempt group.
@@ -263,11 +287,38 @@ void FakeCln::handlePay(const FakeRequest& request, FakeResponder& responder)
     }
     case PayBehaviour::Fail:
         settle(hash, false);
-        replyError(responder, 500, 205,
-                   QStringLiteral("Ran out of routes to try after 3 attempts: see `paystatus`"),
-                   QJsonObject{{QStringLiteral("getroute_tries"), 3},
-                               {QStringLiteral("sendpay_tries"), 0},
-                               {QStringLiteral("failures"), QJsonArray()}});
+        if (xpay) {
+            replyError(responder, 500, 209,
+                       QStringLiteral("Failed after 3 attempts. We got temporary_channel_failure "
+                                      "for the last one, error message was not parsable"));
+        } else {
+            replyError(responder, 500, 205,
+                       QStringLiteral("Ran out of routes to try after 3 attempts: see "
+                                      "`paystatus`"),
+                       QJsonObject{{QStringLiteral("getroute_tries"), 3},
+                                   {QStringLiteral("sendpay_tries"), 0},
+                                   {QStringLiteral("failures"), QJsonArray()}});
+        }
+        return;
+    case PayBehaviour::UnclearFailure:
+        // xpay: 203 from the recipient while other parts are still out, or 209 at the end of
+        // retry_for; the pay plugin's 205. The record is what listpays then shows.
+        if (m_unclearRecord == Record::Complete) {
+            settle(hash, true);
+        } else if (m_unclearRecord == Record::Failed) {
+            settle(hash, false);
+        }
+        if (xpay) {
+            replyError(responder, 500, m_unclearRecord == Record::Pending ? 203 : 209,
+                       m_unclearRecord == Record::Pending
+                           ? QStringLiteral("Destination said it doesn't know invoice: "
+                                            "incorrect_or_unknown_payment_details")
+                           : QStringLiteral("Timed out after 60 seconds"));
+        } else {
+            replyError(responder, 500, 205,
+                       QStringLiteral("Ran out of routes to try after 2 attempts: see "
+                                      "`paystatus`"));
+        }
         return;
     case PayBehaviour::DropThenSucceed:
     case PayBehaviour::DropThenFail: {
@@ -294,6 +345,10 @@ void FakeCln::handlePay(const FakeRequest& request, FakeResponder& responder)
 void FakeCln::handleListpays(const FakeRequest& request, FakeResponder& responder)
 {
     const QJsonObject params = request.json().object();
+    if (m_listpaysBroken) {
+        replyError(responder, 500, -1, QStringLiteral("Error calling listpays: database busy"));
+        return;
+    }
     const QByteArray hash =
         QByteArray::fromHex(params.value(QStringLiteral("payment_hash")).toString().toLatin1());
     if (params.contains(QStringLiteral("payment_hash")) && hash.size() != 32) {

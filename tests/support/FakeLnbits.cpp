@@ -7,6 +7,8 @@
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace l402::test {
 namespace {
 
@@ -39,21 +41,19 @@ FakeLnbits::FakeLnbits()
     m_invoiceKey = crypto::randomBytes(16).toHex();
     m_walletId = hex(crypto::randomBytes(16));
 
-    m_server.route(
-        "GET", QStringLiteral("/api/v1/wallet"),
-        [this](const FakeRequest& request, FakeResponder& responder) {
-            if (keyType(request) == KeyType::None) {
-                responder.replyJson(401, detailJson(QStringLiteral("Invalid key or wallet.")),
-                                    jsonHeaders());
-                return;
-            }
-            responder.replyJson(200,
-                                QJsonDocument(QJsonObject{
-                                    {QStringLiteral("id"), m_walletId},
-                                    {QStringLiteral("name"), QStringLiteral("fake-lnbits wallet")},
-                                    {QStringLiteral("balance"), m_balanceMsat}}),
-                                jsonHeaders());
-        });
+    m_server.route("GET", QStringLiteral("/api/v1/wallet"),
+                   [this](const FakeRequest& request, FakeResponder& responder) {
+                       if (!authorized(keyType(request), responder)) {
+                           return;
+                       }
+                       responder.replyJson(
+                           200,
+                           QJsonDocument(QJsonObject{
+                               {QStringLiteral("id"), m_walletId},
+                               {QStringLiteral("name"), QStringLiteral("fake-lnbits wallet")},
+                               {QStringLiteral("balance"), m_balanceMsat}}),
+                           jsonHeaders());
+                   });
     m_server.route("POST", QStringLiteral("/api/v1/payments"),
                    [this](const FakeRequest& request, FakeResponder& responder) {
                        handlePay(request, responder);
@@ -90,13 +90,100 @@ void FakeLnbits::registerPreimage(const QByteArray& preimage)
 FakeLnbits::KeyType FakeLnbits::keyType(const FakeRequest& request) const
 {
     const QByteArray key = request.header("X-Api-Key");
-    if (!key.isEmpty() && key == m_adminKey) {
+    if (key.isEmpty()) {
+        return KeyType::None;
+    }
+    if (key == m_adminKey) {
         return KeyType::Admin;
     }
-    if (!key.isEmpty() && key == m_invoiceKey) {
+    if (key == m_invoiceKey) {
         return KeyType::Invoice;
     }
-    return KeyType::None;
+    return KeyType::Unknown;
+}
+
+bool FakeLnbits::authorized(KeyType key, FakeResponder& responder) const
+{
+    // decorators.py: KeyChecker.
+    if (key == KeyType::None) {
+        responder.replyJson(401, detailJson(QStringLiteral("Missing api key in header.")),
+                            jsonHeaders());
+        return false;
+    }
+    if (key == KeyType::Unknown) {
+        responder.replyJson(404, detailJson(QStringLiteral("Wallet not found.")), jsonHeaders());
+        return false;
+    }
+    return true;
+}
+
+qint64 FakeLnbits::feeReserveMsat(qint64 amountMsat)
+{
+    // settings: lnbits_reserve_fee_min 2000 msat, lnbits_reserve_fee_percent 1.0.
+    return std::max<qint64>(2'000, amountMsat / 100);
+}
+
+qint64 FakeLnbits::availableMsat() const
+{
+    qint64 available = m_balanceMsat;
+    for (const Payment& payment : m_payments) {
+        if (payment.status == QLatin1String("pending")) {
+            available -= payment.amountMsat + feeReserveMsat(payment.amountMsat);
+        } else if (payment.status == QLatin1String("success")) {
+            available -= payment.amountMsat + payment.feeMsat;
+        }
+    }
+    return available;
+}
+
+bool FakeLnbits::balanceCovers(qint64 amountMsat, FakeResponder& responder)
+{
+    const qint64 available = availableMsat();
+    if (amountMsat > available) {
+        responder.replyJson(
+            520, paymentError(QStringLiteral("Insufficient balance."), QStringLiteral("failed")),
+            jsonHeaders());
+        return false;
+    }
+    if (amountMsat + feeReserveMsat(amountMsat) > available) {
+        responder.replyJson(
+            520,
+            paymentError(QStringLiteral("You must reserve at least (%1 sat) to cover potential "
+                                        "routing fees.")
+                             .arg((feeReserveMsat(amountMsat) + 999) / 1000),
+                         QStringLiteral("failed")),
+            jsonHeaders());
+        return false;
+    }
+    return true;
+}
+
+bool FakeLnbits::answerExisting(const QByteArray& hash, FakeResponder& responder)
+{
+    if (!m_payments.contains(hash)) {
+        return false;
+    }
+    // services/payments.py _verify_external_payment.
+    const QString status = m_payments.value(hash).status;
+    if (status == QLatin1String("pending")) {
+        responder.replyJson(
+            520,
+            paymentError(QStringLiteral("Payment is still pending."), QStringLiteral("pending")),
+            jsonHeaders());
+        return true;
+    }
+    if (status == QLatin1String("success")) {
+        responder.replyJson(
+            520, paymentError(QStringLiteral("Payment already paid."), QStringLiteral("success")),
+            jsonHeaders());
+        return true;
+    }
+    responder.replyJson(
+        520,
+        paymentError(QStringLiteral("Payment is failed node, retrying is not possible."),
+                     QStringLiteral("failed")),
+        jsonHeaders());
+    return true;
 }
 
 QJsonObject FakeLnbits::paymentJson(const QByteArray& hash, const Payment& payment) const
@@ -138,9 +225,7 @@ void FakeLnbits::settle(const QByteArray& hash, bool succeed)
 void FakeLnbits::handlePay(const FakeRequest& request, FakeResponder& responder)
 {
     const KeyType key = keyType(request);
-    if (key == KeyType::None) {
-        responder.replyJson(401, detailJson(QStringLiteral("Invalid key or wallet.")),
-                            jsonHeaders());
+    if (!authorized(key, responder)) {
         return;
     }
     const QJsonObject body = request.json().object();
@@ -151,8 +236,7 @@ void FakeLnbits::handlePay(const FakeRequest& request, FakeResponder& responder)
         m_violations.append(QStringLiteral("a payment without \"out\": true (creates an invoice)"));
     }
     if (key != KeyType::Admin) {
-        responder.replyJson(401, detailJson(QStringLiteral("Invoice (or Admin) key required.")),
-                            jsonHeaders());
+        responder.replyJson(403, detailJson(QStringLiteral("Invalid adminkey.")), jsonHeaders());
         return;
     }
     const QString bolt11 = body.value(QStringLiteral("bolt11")).toString();
@@ -177,28 +261,28 @@ void FakeLnbits::handlePay(const FakeRequest& request, FakeResponder& responder)
         return;
     }
     const QByteArray hash = invoice->paymentHash;
-    if (m_payments.contains(hash)) {
-        // services/payments.py _verify_external_payment.
-        const QString status = m_payments.value(hash).status;
-        if (status == QLatin1String("pending")) {
-            responder.replyJson(520,
-                                paymentError(QStringLiteral("Payment is still pending."),
-                                             QStringLiteral("pending")),
-                                jsonHeaders());
+    const qint64 amountMsat = static_cast<qint64>(*invoice->amountMsat);
+    if (m_behaviour == PayBehaviour::UnclearFailure) {
+        // A repeat on a wallet the first attempt emptied: the record stays what it was.
+        Payment record;
+        record.amountMsat = amountMsat;
+        record.bolt11 = bolt11;
+        record.status = QStringLiteral("pending");
+        m_payments.insert(hash, record);
+        m_attempts[hash] += 1;
+        if (m_unclearRecord != QLatin1String("pending")) {
+            settle(hash, m_unclearRecord == QLatin1String("success"));
+        }
+        responder.replyJson(
+            520, paymentError(QStringLiteral("Insufficient balance."), QStringLiteral("failed")),
+            jsonHeaders());
+        return;
+    }
+    if (m_checksBalanceFirst) {
+        if (!balanceCovers(amountMsat, responder) || answerExisting(hash, responder)) {
             return;
         }
-        if (status == QLatin1String("success")) {
-            responder.replyJson(
-                520,
-                paymentError(QStringLiteral("Payment already paid."), QStringLiteral("success")),
-                jsonHeaders());
-            return;
-        }
-        responder.replyJson(520,
-                            paymentError(QStringLiteral("Payment is failed node, retrying is not "
-                                                        "possible."),
-                                         QStringLiteral("failed")),
-                            jsonHeaders());
+    } else if (answerExisting(hash, responder) || !balanceCovers(amountMsat, responder)) {
         return;
     }
     if (m_behaviour == PayBehaviour::ServerError) {
@@ -207,7 +291,7 @@ void FakeLnbits::handlePay(const FakeRequest& request, FakeResponder& responder)
         return;
     }
     Payment payment;
-    payment.amountMsat = static_cast<qint64>(*invoice->amountMsat);
+    payment.amountMsat = amountMsat;
     payment.bolt11 = bolt11;
     payment.feeMsat = m_feeMsat; // the fee reserve until settled
     m_payments.insert(hash, payment);
@@ -252,12 +336,24 @@ void FakeLnbits::handlePay(const FakeRequest& request, FakeResponder& responder)
         responder.neverAnswer();
         return;
     case PayBehaviour::ServerError:
-        return;
+    case PayBehaviour::UnclearFailure:
+        return; // answered above
     }
 }
 
 void FakeLnbits::handleStatus(const FakeRequest& request, FakeResponder& responder)
 {
+    if (keyType(request) == KeyType::Unknown) {
+        authorized(KeyType::Unknown, responder);
+        return;
+    }
+    if (m_statusBroken) {
+        responder.replyJson(500,
+                            detailJson(QStringLiteral("Unexpected error: funding source "
+                                                      "unavailable")),
+                            jsonHeaders());
+        return;
+    }
     const QString hashText = request.path.mid(QStringLiteral("/api/v1/payments/").size());
     const QByteArray hash = QByteArray::fromHex(hashText.toLatin1());
     if (hash.size() != 32 || !m_payments.contains(hash)) {

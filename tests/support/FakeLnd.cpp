@@ -8,6 +8,8 @@
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace l402::test {
 namespace {
 
@@ -42,17 +44,17 @@ FakeLnd::FakeLnd()
                 return;
             }
             responder.replyJson(
-                200, QJsonDocument(QJsonObject{
-                         {QStringLiteral("alias"), QStringLiteral("fake-lnd")},
-                         {QStringLiteral("identity_pubkey"), QString::fromLatin1(m_pubkey.toHex())},
-                         {QStringLiteral("num_active_channels"), 3},
-                         {QStringLiteral("block_height"), 812345},
-                         {QStringLiteral("synced_to_chain"), true},
-                         {QStringLiteral("chains"),
-                          QJsonArray{
-                              QJsonObject{{QStringLiteral("chain"), QStringLiteral("bitcoin")},
-                                          {QStringLiteral("network"), QStringLiteral("regtest")}}}},
-                         {QStringLiteral("version"), QStringLiteral("0.18.0-beta")}}));
+                200,
+                QJsonDocument(QJsonObject{
+                    {QStringLiteral("alias"), QStringLiteral("fake-lnd")},
+                    {QStringLiteral("identity_pubkey"), QString::fromLatin1(m_pubkey.toHex())},
+                    {QStringLiteral("num_active_channels"), 3},
+                    {QStringLiteral("block_height"), 812345},
+                    {QStringLiteral("synced_to_chain"), true},
+                    {QStringLiteral("chains"),
+                     QJsonArray{QJsonObject{{QStringLiteral("chain"), QStringLiteral("bitcoin")},
+                                            {QStringLiteral("network"), m_networkName}}}},
+                    {QStringLiteral("version"), QStringLiteral("0.18.0-beta")}}));
         });
     m_server.route(
         "GET", QStringLiteral("/v1/balance/channels"),
@@ -239,7 +241,31 @@ void FakeLnd::handleSend(const FakeRequest& request, FakeResponder& responder)
         m_payments.insert(hash, payment);
         responder.neverAnswer();
         return;
+    case PayBehaviour::Refuse:
+    case PayBehaviour::UnclearFailure:
+        // The RPC returned an error before its first message: the same path as the 409
+        // above, the gateway's HTTP status from the gRPC code (Unknown: 500) and the bare
+        // Status as the body.
+        if (m_behaviour == PayBehaviour::UnclearFailure) {
+            m_payments.insert(hash, payment);
+            if (m_unclearRecord != QLatin1String("IN_FLIGHT")) {
+                settle(hash, m_unclearRecord == QLatin1String("SUCCEEDED"));
+            }
+        }
+        responder.replyJson(
+            500,
+            QJsonDocument(grpcError(
+                2, QStringLiteral("invoice expired. Valid until 2023-11-14 22:13:20 +0000 UTC"))),
+            jsonHeaders());
+        return;
     }
+}
+
+int FakeLnd::openTrackStreams() const
+{
+    return static_cast<int>(
+        std::count_if(m_trackWaiters.cbegin(), m_trackWaiters.cend(),
+                      [](const auto& waiter) { return waiter.second.isConnected(); }));
 }
 
 void FakeLnd::handleTrack(const FakeRequest& request, FakeResponder& responder)
@@ -258,6 +284,11 @@ void FakeLnd::handleTrack(const FakeRequest& request, FakeResponder& responder)
         return;
     }
     const QByteArray hash = decoded.decoded;
+    if (m_trackBroken) {
+        responder.replyJson(500, QJsonDocument(grpcError(2, QStringLiteral("database is locked"))),
+                            jsonHeaders());
+        return;
+    }
     if (!m_payments.contains(hash)) {
         responder.replyJson(404,
                             QJsonDocument(grpcError(5, QStringLiteral("payment isn't initiated"))),

@@ -10,11 +10,15 @@
 
 namespace l402::test {
 
-// A faithful double of LND's REST gateway (v0.17+ router endpoints) over real HTTPS with a
-// self-signed certificate, reproducing the quirks the LND backend must handle:
-// NDJSON streams of {"result": Payment} with int64 as strings, a final {"error"} line on
-// HTTP 200, 409 for a hash it already has, 404 "payment isn't initiated" on track, HTTP 500
-// "verification failed" for a bad macaroon, and track paths taking base64url with padding.
+// A faithful double of LND's REST gateway (lnd master 2026-08, grpc-gateway v2; router
+// endpoints as since v0.17) over real HTTPS with a self-signed certificate, reproducing the
+// quirks the LND backend must handle: NDJSON streams of {"result": Payment} with int64 as
+// strings, a final {"error"} line on HTTP 200, 409 (gRPC AlreadyExists) for a hash it already
+// has, SendPaymentV2's refusals before any HTLC (expired invoice, self-payment, decoding) as
+// HTTP 500 {"error": {"code": 2, ...}} (gRPC Unknown), 404 "payment isn't initiated" on track,
+// a track stream that stays open after its first line while the payment is in flight, HTTP
+// 500 "verification failed" for a bad macaroon, track paths taking base64url with padding, and
+// getinfo naming the chain's network as lnd does ("testnet4" among them).
 class FakeLnd : public QObject {
     Q_OBJECT
 public:
@@ -27,6 +31,8 @@ public:
         DropThenFail,    // starts, connection drops, the payment fails a moment later
         Hang,            // accepts and never answers; the payment stays in flight
         WrongPreimage,   // reports SUCCEEDED with a preimage that is not the hash's
+        Refuse,          // HTTP 500 gRPC Unknown "invoice expired", nothing started
+        UnclearFailure,  // HTTP 500 gRPC Unknown while the hash's record is setUnclearRecord's
     };
 
     struct Payment {
@@ -51,6 +57,14 @@ public:
     void setPayBehaviour(PayBehaviour behaviour) { m_behaviour = behaviour; }
     void setSettleDelay(std::chrono::milliseconds delay) { m_settleDelay = delay; }
     void setBalanceMsat(qint64 msat) { m_balanceMsat = msat; }
+    // The record UnclearFailure leaves: IN_FLIGHT, SUCCEEDED or FAILED.
+    void setUnclearRecord(const QString& status) { m_unclearRecord = status; }
+    // Track answers 500 (the router subserver not ready, a database error).
+    void setTrackBroken(bool broken) { m_trackBroken = broken; }
+    // getinfo's chains[0].network: "regtest", "testnet", "testnet4", "mainnet", ...
+    void setNetworkName(const QString& name) { m_networkName = name; }
+    // Track streams a client still holds open.
+    int openTrackStreams() const;
 
     int sendCalls(const QByteArray& paymentHash) const { return m_sendCalls.value(paymentHash); }
     int totalSendCalls() const;
@@ -71,6 +85,9 @@ private:
     QByteArray m_macaroon;
     QByteArray m_pubkey;
     PayBehaviour m_behaviour = PayBehaviour::Succeed;
+    QString m_unclearRecord = QStringLiteral("FAILED");
+    bool m_trackBroken = false;
+    QString m_networkName = QStringLiteral("regtest");
     std::chrono::milliseconds m_settleDelay{100};
     qint64 m_balanceMsat = 5'000'000'000;
     QHash<QByteArray, QByteArray> m_preimages; // hash -> preimage

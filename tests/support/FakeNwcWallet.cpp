@@ -99,6 +99,28 @@ void FakeNwcWallet::setEncryption(Encryption encryption)
     publishInfo();
 }
 
+void FakeNwcWallet::setImplements(const QString& method, bool implemented)
+{
+    if (implemented) {
+        m_unimplemented.remove(method);
+    } else {
+        m_unimplemented.insert(method);
+    }
+    publishInfo();
+}
+
+QStringList FakeNwcWallet::supportedMethods() const
+{
+    QStringList methods;
+    for (const QString& method : {QStringLiteral("pay_invoice"), QStringLiteral("get_balance"),
+                                  QStringLiteral("get_info"), QStringLiteral("lookup_invoice")}) {
+        if (!m_unimplemented.contains(method)) {
+            methods.append(method);
+        }
+    }
+    return methods;
+}
+
 void FakeNwcWallet::registerPreimage(const QByteArray& preimage)
 {
     m_preimages.insert(crypto::sha256(preimage), preimage);
@@ -116,7 +138,7 @@ void FakeNwcWallet::publishInfo()
     protocol::NostrEvent info;
     info.createdAt = now();
     info.kind = kInfoKind;
-    info.content = QStringLiteral("pay_invoice get_balance get_info lookup_invoice");
+    info.content = supportedMethods().join(QLatin1Char(' '));
     if (m_encryption == Encryption::Nip44AndNip04) {
         info.tags.append({QStringLiteral("encryption"), QStringLiteral("nip44_v2 nip04")});
     } else if (m_encryption == Encryption::Nip04Only) {
@@ -254,6 +276,10 @@ QJsonObject FakeNwcWallet::handle(const QString& method, const QJsonObject& para
                            {QStringLiteral("error"), QJsonValue::Null},
                            {QStringLiteral("result"), result}};
     };
+    if (m_unimplemented.contains(method)) {
+        return errorBody(method, QStringLiteral("NOT_IMPLEMENTED"),
+                         QStringLiteral("%1 is not supported by this wallet").arg(method));
+    }
     if (method == QLatin1String("get_info")) {
         // 47.md "get_info".
         return ok(QJsonObject{
@@ -263,9 +289,7 @@ QJsonObject FakeNwcWallet::handle(const QString& method, const QJsonObject& para
             {QStringLiteral("network"), QStringLiteral("regtest")},
             {QStringLiteral("block_height"), 1234},
             {QStringLiteral("block_hash"), QString(64, QLatin1Char('0'))},
-            {QStringLiteral("methods"),
-             QJsonArray{QStringLiteral("pay_invoice"), QStringLiteral("get_balance"),
-                        QStringLiteral("get_info"), QStringLiteral("lookup_invoice")}},
+            {QStringLiteral("methods"), QJsonArray::fromStringList(supportedMethods())},
         });
     }
     if (method == QLatin1String("get_balance")) {
@@ -324,6 +348,24 @@ QJsonObject FakeNwcWallet::payInvoice(const QJsonObject& params, const QString& 
                          QStringLiteral("pay_invoice is not allowed for this key"));
     case B::RateLimited:
         return errorBody(method, QStringLiteral("RATE_LIMITED"), QStringLiteral("slow down"));
+    case B::UnclearFailure: {
+        // The service gave up waiting for its node (a timeout is PAYMENT_FAILED in 47.md)
+        // while the payment went on, or had already gone through.
+        Payment& held = m_payments[hash];
+        held.invoice = text;
+        held.amountMsat = amount;
+        held.createdAt = now();
+        held.state = m_unclearRecord;
+        ++held.attempts;
+        if (m_unclearRecord == Payment::State::Settled) {
+            held.preimage = m_preimages.value(hash);
+            held.feeMsat = m_feeMsat;
+            held.settledAt = now();
+            m_balanceMsat -= amount + m_feeMsat;
+        }
+        return errorBody(method, QStringLiteral("PAYMENT_FAILED"),
+                         QStringLiteral("payment timed out"));
+    }
     default:
         break;
     }
@@ -415,6 +457,9 @@ QJsonObject FakeNwcWallet::lookupInvoice(const QJsonObject& params) const
             hash = invoice->paymentHash;
         }
     }
+    if (m_lookupBroken) {
+        return errorBody(method, QStringLiteral("INTERNAL"), QStringLiteral("database is locked"));
+    }
     const auto it = m_payments.constFind(hash);
     if (hash.size() != 32 || it == m_payments.constEnd()) {
         // 47.md "lookup_invoice" errors: NOT_FOUND.
@@ -428,11 +473,19 @@ QJsonObject FakeNwcWallet::lookupInvoice(const QJsonObject& params) const
         {QStringLiteral("fees_paid"), it->feeMsat},
         {QStringLiteral("created_at"), it->createdAt},
     };
+    if (it->state == Payment::State::Settled) {
+        result.insert(QStringLiteral("preimage"), hex(it->preimage));
+        result.insert(QStringLiteral("settled_at"), it->settledAt);
+    }
+    if (!m_lookupHasState) {
+        // Before `state` was added to 47.md: pending and failed look alike.
+        return QJsonObject{{QStringLiteral("result_type"), method},
+                           {QStringLiteral("error"), QJsonValue::Null},
+                           {QStringLiteral("result"), result}};
+    }
     switch (it->state) {
     case Payment::State::Settled:
         result.insert(QStringLiteral("state"), QStringLiteral("settled"));
-        result.insert(QStringLiteral("preimage"), hex(it->preimage));
-        result.insert(QStringLiteral("settled_at"), it->settledAt);
         break;
     case Payment::State::Failed:
         result.insert(QStringLiteral("state"), QStringLiteral("failed"));

@@ -16,7 +16,7 @@
 namespace l402::test {
 
 // A faithful double of a Nostr Wallet Connect wallet service (NIP-47, nostr-protocol/nips
-// 47.md) sitting on a real NIP-01 relay (FakeWebSocketRelay) through its event hook:
+// 47.md as of 2026-06) sitting on a real NIP-01 relay (FakeWebSocketRelay) through its event hook:
 // - publishes its replaceable info event (kind 13194) with the supported methods as content
 //   and an `encryption` tag ("nip44_v2 nip04", "nip04", or none: NIP-04 only);
 // - answers requests (23194) addressed to it (`p` tag) with responses (23195) tagged `p`
@@ -27,6 +27,11 @@ namespace l402::test {
 // - pay_invoice, get_balance, get_info, lookup_invoice (with `state`), NOT_IMPLEMENTED else;
 // - keeps a balance and the payments by hash; a second pay of a settled or pending hash is
 //   PAYMENT_FAILED ("already paid"), never a second payment;
+// - in the ways real services differ (all allowed by 47.md): lookup_invoice without the
+//   optional `state` (older Alby Hub, Mutiny-era services: settled_at/preimage only), no
+//   lookup_invoice at all, no get_info (NOT_IMPLEMENTED, and left out of the info event);
+// - PAYMENT_FAILED for a payment it still holds (47.md: the code also covers the service's
+//   own timeout), with the record of the hash left pending, settled or failed;
 // - can be told to fail, hang, answer INTERNAL, UNAUTHORIZED, INSUFFICIENT_BALANCE...,
 //   answer with a wrong preimage, or drop every relay connection mid-payment and settle
 //   (or fail) the payment a moment later.
@@ -49,6 +54,7 @@ public:
         QuotaExceeded,
         Restricted,
         RateLimited,
+        UnclearFailure, // PAYMENT_FAILED "timed out" while the record is setUnclearRecord's
     };
     enum class Encryption { Nip44AndNip04, Nip04Only, NoTag };
 
@@ -84,6 +90,13 @@ public:
     void setSettleDelay(std::chrono::milliseconds delay) { m_settleDelay = delay; }
     // false: every request is received and never answered.
     void setAnswering(bool answering) { m_answering = answering; }
+    // Services that implement less of 47.md: lookup_invoice results without `state`, no
+    // lookup_invoice, no get_info (each republishes the info event's method list).
+    void setLookupHasState(bool hasState) { m_lookupHasState = hasState; }
+    void setImplements(const QString& method, bool implemented);
+    // What UnclearFailure leaves as the hash's record, and a lookup that answers INTERNAL.
+    void setUnclearRecord(Payment::State state) { m_unclearRecord = state; }
+    void setLookupBroken(bool broken) { m_lookupBroken = broken; }
 
     QHash<QByteArray, Payment> payments() const { return m_payments; }
     int paymentsMade(const QByteArray& paymentHash) const;
@@ -99,6 +112,7 @@ public:
 
 private:
     void publishInfo();
+    QStringList supportedMethods() const;
     void onEvent(const QJsonObject& event);
     bool responseSubscriptionOpen(const QString& requestId, const QString& clientHex) const;
     QJsonObject handle(const QString& method, const QJsonObject& params, const QString& replyTo,
@@ -123,6 +137,10 @@ private:
     qint64 m_feeMsat = 2'000;
     std::chrono::milliseconds m_settleDelay{300};
     bool m_answering = true;
+    bool m_lookupHasState = true;
+    bool m_lookupBroken = false;
+    Payment::State m_unclearRecord = Payment::State::Pending;
+    QSet<QString> m_unimplemented;
     QHash<QByteArray, QByteArray> m_preimages; // hash -> preimage
     QHash<QByteArray, Payment> m_payments;
     QHash<QString, QJsonArray> m_openSubscriptions; // id -> filters (all clients)

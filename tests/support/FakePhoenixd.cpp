@@ -218,6 +218,12 @@ void FakePhoenixd::handlePay(const FakeRequest& request, FakeResponder& responde
     case PayBehaviour::Hang:
         responder.neverAnswer();
         return;
+    case PayBehaviour::UnclearFailure:
+        if (m_unclearRecord != Record::Pending) {
+            settle(hash, m_unclearRecord == Record::Paid);
+        }
+        failed(QStringLiteral("not enough funds in wallet to afford payment"));
+        return;
     case PayBehaviour::ServerError:
         return;
     }
@@ -232,6 +238,11 @@ void FakePhoenixd::handleOutgoing(const FakeRequest& request, FakeResponder& res
                         QByteArrayLiteral("Request parameter paymentHash is not valid: hex32"));
         return;
     }
+    if (m_lookupBroken) {
+        responder.reply(500, textHeaders(),
+                        QByteArrayLiteral("java.sql.SQLException: database is locked"));
+        return;
+    }
     if (!m_payments.contains(hash)) {
         responder.reply(404, textHeaders(), QByteArrayLiteral("Unknown endpoint (check api doc)"));
         return;
@@ -239,8 +250,8 @@ void FakePhoenixd::handleOutgoing(const FakeRequest& request, FakeResponder& res
     const Payment payment = m_payments.value(hash);
     QJsonObject json{
         {QStringLiteral("paymentHash"), hex(hash)},
-        // As in the releases with isPaid = completedAt != null: true for a failure too.
-        {QStringLiteral("isPaid"), payment.completed},
+        {QStringLiteral("isPaid"),
+         m_isPaidWhenCompleted ? payment.completed : !payment.preimage.isEmpty()},
         {QStringLiteral("sent"), (payment.amountMsat + payment.feeMsat) / 1000},
         {QStringLiteral("fees"), payment.feeMsat},
         {QStringLiteral("invoice"), payment.invoice},

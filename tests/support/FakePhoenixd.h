@@ -10,9 +10,9 @@
 
 namespace l402::test {
 
-// A faithful double of phoenixd's HTTP API (Api.kt, json/JsonSerializers.kt; lightning-kmp
-// FinalFailure texts) on plain HTTP, as phoenixd listens on 127.0.0.1:9740 by default,
-// reproducing what the phoenixd backend must handle:
+// A faithful double of phoenixd's HTTP API (phoenixd 2026-05 on lightning-kmp 1.12: Api.kt,
+// json/JsonSerializers.kt; lightning-kmp FinalFailure texts) on plain HTTP, as phoenixd
+// listens on 127.0.0.1:9740 by default, reproducing what the phoenixd backend must handle:
 // - HTTP Basic, any user name, the http-password; otherwise 401 with a plain-text body;
 // - form bodies (application/x-www-form-urlencoded);
 // - `POST /payinvoice` answers 200 either way: {recipientAmountSat, routingFeeSat (truncated
@@ -20,8 +20,9 @@ namespace l402::test {
 //   "this invoice has already been paid" / "another payment is in progress for that
 //   invoice" for a hash it already has; no fee limit exists;
 // - `GET /payments/outgoingbyhash/{hash}`: {paymentHash, preimage (only when paid), isPaid,
-//   sent, fees (msat), invoice, completedAt, createdAt}, with isPaid = completedAt != null as
-//   in the releases where a failed payment reads isPaid: true; 404 plain text when unknown;
+//   sent, fees (msat), invoice, completedAt, createdAt}; isPaid is true only for a success
+//   now, while older releases set it from completedAt, true for a failure too (the
+//   IsPaidWhenCompleted quirk); 404 plain text when unknown;
 // - `/getinfo` {nodeId, channels, chain, blockHeight, version}, no alias; `/getbalance`
 //   {balanceSat, feeCreditSat} truncated to whole sats;
 // - unexpected exceptions as HTTP 500 with the exception message as plain text.
@@ -36,7 +37,9 @@ public:
         DropThenFail,    // the answer is cut off mid-way; the payment then fails
         Hang,            // never answers; the payment stays pending
         WrongPreimage,   // PaymentSent with a preimage that is not the hash's
+        UnclearFailure,  // 200 with a reason while the hash's record is setUnclearRecord's
     };
+    enum class Record { Pending, Paid, Failed };
 
     struct Payment {
         QByteArray preimage; // set once paid
@@ -60,6 +63,11 @@ public:
     void setSettleDelay(std::chrono::milliseconds delay) { m_settleDelay = delay; }
     void setBalanceMsat(qint64 msat) { m_balanceMsat = msat; }
     void setFeeMsat(qint64 msat) { m_feeMsat = msat; }
+    void setUnclearRecord(Record record) { m_unclearRecord = record; }
+    // The lookup answers 500 (an exception inside phoenixd).
+    void setLookupBroken(bool broken) { m_lookupBroken = broken; }
+    // Older releases: isPaid = completedAt != null, true for a failed payment too.
+    void setIsPaidWhenCompleted(bool old) { m_isPaidWhenCompleted = old; }
 
     int attempts(const QByteArray& paymentHash) const { return m_attempts.value(paymentHash); }
     QHash<QByteArray, Payment> payments() const { return m_payments; }
@@ -76,6 +84,9 @@ private:
     QByteArray m_password;
     QByteArray m_nodeId;
     PayBehaviour m_behaviour = PayBehaviour::Succeed;
+    Record m_unclearRecord = Record::Failed;
+    bool m_lookupBroken = false;
+    bool m_isPaidWhenCompleted = false;
     std::chrono::milliseconds m_settleDelay{100};
     qint64 m_balanceMsat = 5'000'000'000;
     qint64 m_feeMsat = 3'210;
