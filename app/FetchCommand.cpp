@@ -32,16 +32,6 @@ struct FetchOptions {
     bool methodGiven = false;
 };
 
-std::optional<int64_t> parseSats(const QString& text)
-{
-    bool ok = false;
-    const qlonglong sats = text.toLongLong(&ok);
-    if (!ok || sats < 0 || sats > 21'000'000LL * 100'000'000LL) {
-        return std::nullopt;
-    }
-    return sats * 1000;
-}
-
 Result<FetchOptions> parseFetch(const QStringList& arguments)
 {
     using R = Result<FetchOptions>;
@@ -99,7 +89,7 @@ Result<FetchOptions> parseFetch(const QStringList& arguments)
             } else if (argument == QLatin1String("--agent-file")) {
                 options.agentFile = *given;
             } else {
-                const auto msat = parseSats(*given);
+                const auto msat = parseSatsToMsat(*given);
                 if (!msat) {
                     return R(
                         usage(QStringLiteral("%1 takes a whole number of sats.").arg(argument)));

@@ -8,6 +8,7 @@
 #include "core/payments/RefusalCodes.h"
 #include "core/protocol/DecodeReport.h"
 #include "core/protocol/Macaroon.h"
+#include "core/util/Money.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -245,8 +246,19 @@ private:
             request.headers.append({it.key().toLatin1(), it.value().toString().toUtf8()});
         }
         if (arguments.contains(QLatin1String("max_cost_sats"))) {
-            request.maxCostMsat =
-                arguments.value(QLatin1String("max_cost_sats")).toInteger() * 1000;
+            // An agent's number: whole sats within all the bitcoin there is, else refused.
+            const auto sats =
+                wholeAmount(arguments.value(QLatin1String("max_cost_sats")), kMaxSats);
+            if (!sats) {
+                reply(id, toolResult(refusalObject(
+                                         Error{QStringLiteral("bad_request"),
+                                               QStringLiteral("max_cost_sats takes a whole number "
+                                                              "of sats from 0 to %1.")
+                                                   .arg(groupThousands(uint64_t(kMaxSats)))}),
+                                     true));
+                return;
+            }
+            request.maxCostMsat = satsToMsat(*sats);
         }
         m_fetcher.fetch(request, [id](Result<payments::FetchResponse> result) {
             if (!result) {

@@ -2,6 +2,7 @@
 
 #include "core/policy/Agents.h"
 #include "core/policy/HostPattern.h"
+#include "core/util/Money.h"
 #include "ui/Widgets.h"
 
 #include <QComboBox>
@@ -16,9 +17,6 @@
 
 namespace l402::ui {
 namespace {
-
-// 21 million bitcoin in sats: no limit above it makes sense, and sats * 1000 stays in int64.
-constexpr qint64 kMaxSats = 2'100'000'000'000'000;
 
 // A field with its message under it, as one form row.
 QWidget* withMessage(QWidget* parent, QWidget* field, QLabel* message)

@@ -1,6 +1,7 @@
 #include "core/control/ControlServer.h"
 
 #include "core/control/ControlCommands.h"
+#include "core/util/Money.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -85,11 +86,17 @@ std::optional<payments::RequestContext> contextFrom(const QJsonObject& in)
     context.path = in.value(QLatin1String("path")).toString();
     context.sentTokenId = in.value(QLatin1String("sent_token_id")).toInteger();
     context.reportOnly = in.value(QLatin1String("report_only")).toBool();
-    if (in.contains(QLatin1String("max_cost_msat"))) {
-        context.maxCostMsat = in.value(QLatin1String("max_cost_msat")).toInteger();
-    }
-    if (in.contains(QLatin1String("max_fee_msat"))) {
-        context.maxFeeMsat = in.value(QLatin1String("max_fee_msat")).toInteger();
+    // Limits an agent sets for itself: whole msat within all the bitcoin there is, or the
+    // request is refused (a huge fee limit must never reach a sum or the node).
+    for (const auto& [name, field] :
+         {std::pair{QLatin1String("max_cost_msat"), &context.maxCostMsat},
+          std::pair{QLatin1String("max_fee_msat"), &context.maxFeeMsat}}) {
+        if (in.contains(name)) {
+            *field = wholeAmount(in.value(name), kMaxMsat);
+            if (!*field) {
+                return std::nullopt;
+            }
+        }
     }
     return context;
 }
@@ -520,7 +527,9 @@ std::optional<QJsonObject> ControlServer::answer(const QJsonObject& request, con
         const auto origin =
             policy::Origin::parse(request.value(QLatin1String("origin")).toString());
         if (!origin) {
-            return failure(QStringLiteral("bad_request"), QStringLiteral("No valid origin."));
+            return failure(QStringLiteral("bad_request"),
+                           QStringLiteral("No valid origin, or a limit that is not a whole "
+                                          "msat amount within 21 million bitcoin."));
         }
         m_gateway->credentialFor(*origin, request.value(QLatin1String("path")).toString(), this,
                                  [reply, agent](std::optional<payments::Credential> credential) {
@@ -537,7 +546,9 @@ std::optional<QJsonObject> ControlServer::answer(const QJsonObject& request, con
     if (command == QLatin1String("pay") && m_gateway) {
         auto context = contextFrom(request.value(QLatin1String("context")).toObject());
         if (!context) {
-            return failure(QStringLiteral("bad_request"), QStringLiteral("No valid origin."));
+            return failure(QStringLiteral("bad_request"),
+                           QStringLiteral("No valid origin, or a limit that is not a whole "
+                                          "msat amount within 21 million bitcoin."));
         }
         // The agent is the one proven, whatever name the request wrote.
         context->agent = agent;

@@ -1,5 +1,7 @@
 #include "core/policy/RuleEdit.h"
 
+#include "core/util/Money.h"
+
 namespace l402::policy {
 namespace {
 
@@ -34,31 +36,14 @@ BudgetRule RuleEdit::applyTo(std::optional<BudgetRule> existing) const
 
 Result<int64_t> parseSatsAsMsat(QStringView text, const QString& what)
 {
-    const auto invalid = [&] {
-        return Result<int64_t>::failure(
-            QStringLiteral("invalid_amount"),
-            QStringLiteral("%1 takes a whole number of sats up to 9,223,372,036,854,775 "
-                           "(got \"%2\").")
-                .arg(what, text.toString()));
-    };
-    if (text.isEmpty()) {
-        return invalid();
+    if (const auto msat = parseSatsToMsat(text)) {
+        return *msat;
     }
-    int64_t sats = 0;
-    for (const QChar c : text) {
-        if (c < u'0' || c > u'9') {
-            return invalid();
-        }
-        if (__builtin_mul_overflow(sats, int64_t{10}, &sats) ||
-            __builtin_add_overflow(sats, int64_t{c.unicode() - u'0'}, &sats)) {
-            return invalid();
-        }
-    }
-    int64_t msat = 0;
-    if (__builtin_mul_overflow(sats, int64_t{1000}, &msat)) {
-        return invalid();
-    }
-    return msat;
+    return Result<int64_t>::failure(
+        QStringLiteral("invalid_amount"),
+        QStringLiteral("%1 takes a whole number of sats up to %2, all the bitcoin there will "
+                       "ever be (got \"%3\").")
+            .arg(what, groupThousands(uint64_t(kMaxSats)), text.toString()));
 }
 
 } // namespace l402::policy

@@ -130,6 +130,29 @@ void McpTest::scriptedConversation()
              QStringLiteral("budget_exceeded"));
     QCOMPARE(lnd.totalSendCalls(), 1);
 
+    // An agent's max_cost_sats that is no amount (2^63-1 used to overflow and kill the
+    // server): a tool error, nothing paid, and the server answers the next call.
+    int badId = 40;
+    for (const QJsonValue& bad :
+         {QJsonValue(9223372036854775807.0), QJsonValue(-1), QJsonValue(1.5), QJsonValue(1e300),
+          QJsonValue(2'100'000'000'000'001.0), QJsonValue(QStringLiteral("21"))}) {
+        const QJsonObject answer = request(
+            mcp, badId++, QStringLiteral("tools/call"),
+            {{QStringLiteral("name"), QStringLiteral("fetch")},
+             {QStringLiteral("arguments"),
+              QJsonObject{{QStringLiteral("url"), api.url(QStringLiteral("/v1/joke")).toString()},
+                          {QStringLiteral("max_cost_sats"), bad}}}});
+        const QJsonObject badResult = answer[QLatin1String("result")].toObject();
+        QVERIFY2(badResult[QLatin1String("isError")].toBool(),
+                 QJsonDocument(answer).toJson().constData());
+        QCOMPARE(badResult[QLatin1String("structuredContent")][QLatin1String("error")]
+                          [QLatin1String("code")]
+                              .toString(),
+                 QStringLiteral("bad_request"));
+    }
+    QCOMPARE(mcp.state(), QProcess::Running);
+    QCOMPARE(lnd.totalSendCalls(), 1);
+
     const QJsonObject budget = request(mcp, 5, QStringLiteral("tools/call"),
                                        {{QStringLiteral("name"), QStringLiteral("budget_status")},
                                         {QStringLiteral("arguments"), QJsonObject{}}});

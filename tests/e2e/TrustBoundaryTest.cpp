@@ -509,6 +509,27 @@ void TrustBoundaryTest::forgedSocketMessagesGetTheSame()
                  .value(QLatin1String("code"))
                  .toString(),
              QStringLiteral("agent_unknown"));
+
+    // A proven agent's limits that are no amounts: 2^63-1 msat of routing fee (which once
+    // reached a sum), a negative, a fraction, a string. Refused as bad_request, nothing sent.
+    const int sends = m_world->lnd().totalSendCalls();
+    for (const auto& [field, bad] :
+         {std::pair{QStringLiteral("max_fee_msat"), QJsonValue(9223372036854775807.0)},
+          std::pair{QStringLiteral("max_fee_msat"), QJsonValue(-5)},
+          std::pair{QStringLiteral("max_cost_msat"), QJsonValue(1.5)},
+          std::pair{QStringLiteral("max_cost_msat"), QJsonValue(QStringLiteral("21000"))},
+          std::pair{QStringLiteral("max_cost_msat"), QJsonValue(2.1e18 + 4096)}}) {
+        QJsonObject limited = context;
+        limited.insert(field, bad);
+        const QJsonObject answer = raw({{QStringLiteral("cmd"), QStringLiteral("pay")},
+                                        {QStringLiteral("agent_credential"), m_bob},
+                                        {QStringLiteral("context"), limited},
+                                        {QStringLiteral("www_authenticate"), QJsonArray{}}});
+        QCOMPARE(
+            answer.value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString(),
+            QStringLiteral("bad_request"));
+    }
+    QCOMPARE(m_world->lnd().totalSendCalls(), sends);
 }
 
 void TrustBoundaryTest::agentsSpendOnlyAsThemselves()

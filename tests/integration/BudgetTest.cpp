@@ -585,7 +585,13 @@ void BudgetTest::editsKeepWhatTheyDoNotName()
     QCOMPARE(wallet.book().rules()->size(), 1);
     // Amounts from text: checked.
     QVERIFY(parseSatsAsMsat(u"21", QStringLiteral("--daily")).value() == 21'000);
-    for (const char* bad : {"-1", "1.5", " 2", "", "9223372036854776", "99999999999999999999"}) {
+    // The largest is all the bitcoin there will ever be; the overflows are refused
+    // (9223372036854775807 overflowed, 18446744073709552 wrapped to 384 msat in release).
+    QCOMPARE(parseSatsAsMsat(u"2100000000000000", QStringLiteral("--daily")).value(),
+             2'100'000'000'000'000'000);
+    for (const char* bad :
+         {"-1", "1.5", " 2", "", "+5", "1e3", "9223372036854776", "99999999999999999999",
+          "9223372036854775807", "18446744073709552", "2100000000000001"}) {
         QCOMPARE(parseSatsAsMsat(QString::fromLatin1(bad), QStringLiteral("--daily")).error().code,
                  QStringLiteral("invalid_amount"));
     }
