@@ -537,7 +537,9 @@ void PaymentEngine::decide(const std::shared_ptr<Flight>& flight,
                offer->amountMsat, QStringLiteral("refused"));
         return;
     }
-    offer->feeLimitMsat = context.maxFeeMsat.value_or(m_settings.feeLimitFor(offer->amountMsat));
+    // An agent may lower the wallet's routing-fee cap for its own payments, never raise it.
+    offer->feeLimitMsat =
+        std::min(context.maxFeeMsat.value_or(INT64_MAX), m_settings.feeLimitFor(offer->amountMsat));
     auto verdict =
         m_budgets.evaluate(context.origin, context.agent, offer->amountMsat, offer->feeLimitMsat);
     if (!verdict) {

@@ -79,6 +79,7 @@ private Q_SLOTS:
     void priceSpikeIsAskedOrRefused();
     void drainGuardPausesAServerThatRefusesWhatItSold();
     void paysThenReusesTheToken();
+    void anAgentMayLowerTheFeeCapNeverRaiseIt();
     void invariant1_paysOnlyInvoicesThatVerify_data();
     void invariant1_paysOnlyInvoicesThatVerify();
     void invariant2_pendingPaymentsAndFeeReserveCountAgainstTheBudget();
@@ -149,6 +150,45 @@ void PaymentEngineTest::paysThenReusesTheToken()
     auto tokensNow = h.engine().tokens().list();
     QVERIFY(tokensNow.ok());
     QCOMPARE(tokensNow->size(), 2);
+    expectUsageMatchesLedger(h);
+}
+
+// fetch --max-fee and the control socket's max_fee_msat come from the agent: they may lower
+// the routing-fee cap of its payment, never raise it above the wallet's (a prompt-injected
+// agent asking for a 10,000,000 sat fee limit gets the wallet's own cap).
+void PaymentEngineTest::anAgentMayLowerTheFeeCapNeverRaiseIt()
+{
+    EngineHarness h;
+    QVERIFY(h.start());
+    h.allowEverything();
+    auto feeLimits = [&h] {
+        QList<int64_t> limits;
+        auto statement =
+            h.store().database().prepare("SELECT fee_limit_msat FROM payments ORDER BY rowid");
+        while (statement) {
+            const auto row = statement->step();
+            if (!row || !row.value()) {
+                break;
+            }
+            limits.append(statement->integer(0));
+        }
+        return limits;
+    };
+    QVERIFY(h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("alice")).ok());
+    QCOMPARE(feeLimits().size(), 1);
+    const int64_t walletCap = feeLimits().at(0);
+    QVERIFY(walletCap > 2'000);
+
+    auto raised = h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("bob"),
+                          [](payments::FetchRequest& r) { r.maxFeeMsat = 10'000'000'000; });
+    QVERIFY2(raised.ok(), qPrintable(raised ? QString() : raised.error().message));
+    QVERIFY(raised->payment.has_value());
+    auto lowered = h.fetch(QStringLiteral("/v1/quote"), QStringLiteral("carol"),
+                           [](payments::FetchRequest& r) { r.maxFeeMsat = 2'000; });
+    QVERIFY2(lowered.ok(), qPrintable(lowered ? QString() : lowered.error().message));
+    QVERIFY(lowered->payment.has_value());
+    QCOMPARE(feeLimits(), (QList<int64_t>{walletCap, walletCap, 2'000}));
+    QCOMPARE(h.lnd().totalSendCalls(), 3);
     expectUsageMatchesLedger(h);
 }
 
