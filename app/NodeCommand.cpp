@@ -23,6 +23,14 @@ int runNode(const GlobalOptions& options)
     const QString action = options.arguments.value(0);
     const QStringList rest = options.arguments.mid(1);
     if (action == QLatin1String("set")) {
+        for (const QString& option : node::secretsOnCommandLine(rest)) {
+            writeErr(QStringLiteral("warning: %1 on the command line can be read by every local "
+                                    "user (in /proc) while this runs, and stays in shell "
+                                    "history; use %1-file FILE, or %1-file - for standard "
+                                    "input.\n")
+                         .arg(option)
+                         .toUtf8());
+        }
         auto settings = node::settingsFromArguments(rest);
         if (!settings) {
             return reportError(options, settings.error(),

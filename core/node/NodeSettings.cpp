@@ -264,6 +264,67 @@ Result<QByteArray> readFile(const QString& path, const QString& what)
     return file.read(1024 * 1024);
 }
 
+// Secrets given as option values sit in /proc/<pid>/cmdline, readable by every local user
+// while the command runs; --NAME-file PATH (or '-' for standard input) keeps them off it.
+// One line is read: a trailing newline (as echo and most editors leave) is not part of it.
+Result<QByteArray> readSecretFile(const QString& path, const QString& what)
+{
+    QFile file;
+    const bool opened = path == QLatin1String("-")
+                            ? file.open(stdin, QIODevice::ReadOnly)
+                            : (file.setFileName(path), file.open(QIODevice::ReadOnly));
+    if (!opened) {
+        return Result<QByteArray>::failure(
+            QStringLiteral("file"), QStringLiteral("Cannot read the %1 file %2.").arg(what, path));
+    }
+    constexpr qint64 kMaxSecret = 64 * 1024;
+    QByteArray content = file.read(kMaxSecret + 1);
+    if (content.size() > kMaxSecret) {
+        return Result<QByteArray>(
+            usage(QStringLiteral("The %1 file is larger than 64 KiB: not a %1.").arg(what)));
+    }
+    const qsizetype newline = content.indexOf('\n');
+    if (newline >= 0 && !content.mid(newline).trimmed().isEmpty()) {
+        return Result<QByteArray>(
+            usage(QStringLiteral("The %1 file has more than one line; it should hold the %1 alone.")
+                      .arg(what)));
+    }
+    content = content.left(newline < 0 ? content.size() : newline);
+    if (content.endsWith('\r')) {
+        content.chop(1);
+    }
+    if (content.trimmed().isEmpty()) {
+        return Result<QByteArray>(usage(QStringLiteral("The %1 file is empty.").arg(what)));
+    }
+    return content;
+}
+
+// The secret named by `option`: from `option`-file, or (kept for scripts, warned about by
+// the CLI) from the option's own value; never both.
+Result<QByteArray> secretOption(const QHash<QString, QString>& options, const QString& option,
+                                const QString& what)
+{
+    const QString fileOption = option + QLatin1String("-file");
+    const bool plain = options.contains(option);
+    const bool fromFile = options.contains(fileOption);
+    if (plain && fromFile) {
+        return Result<QByteArray>(
+            usage(QStringLiteral("Give %1 or %2, not both.").arg(option, fileOption)));
+    }
+    if (fromFile) {
+        return readSecretFile(options.value(fileOption), what);
+    }
+    if (plain) {
+        return options.value(option).toUtf8();
+    }
+    return Result<QByteArray>(usage(QStringLiteral("missing %1").arg(fileOption)));
+}
+
+bool hasSecret(const QHash<QString, QString>& options, const QString& option)
+{
+    return options.contains(option) || options.contains(option + QLatin1String("-file"));
+}
+
 // nostr+walletconnect://<wallet key>?relay=..&secret=..: the secret is the client's Nostr
 // key, so it becomes the stored node secret and the URI is kept without it.
 Result<NodeSettings> nwcSettings(const QString& uri)
@@ -309,12 +370,20 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
     }
     NodeSettings settings;
     if (arguments.first() == QLatin1String("--uri") ||
-        arguments.first().startsWith(QLatin1String("--uri="))) {
-        auto options = parseOptions(arguments, {QStringLiteral("--uri")});
+        arguments.first().startsWith(QLatin1String("--uri=")) ||
+        arguments.first() == QLatin1String("--uri-file") ||
+        arguments.first().startsWith(QLatin1String("--uri-file="))) {
+        auto options =
+            parseOptions(arguments, {QStringLiteral("--uri"), QStringLiteral("--uri-file")});
         if (!options) {
             return R(options.error());
         }
-        const QString uri = options->value(QStringLiteral("--uri"));
+        auto secretUri =
+            secretOption(options.value(), QStringLiteral("--uri"), QStringLiteral("URI"));
+        if (!secretUri) {
+            return R(secretUri.error());
+        }
+        const QString uri = QString::fromUtf8(secretUri.value()).trimmed();
         if (uri.startsWith(QLatin1String("lndconnect://"))) {
             auto config = LndNode::parseLndConnect(uri);
             if (!config) {
@@ -376,15 +445,21 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
         return settings;
     }
     if (settings.backend == QLatin1String("nwc")) {
-        auto options = parseOptions(rest, {QStringLiteral("--uri"), QStringLiteral("--network")});
+        auto options = parseOptions(rest, {QStringLiteral("--uri"), QStringLiteral("--uri-file"),
+                                           QStringLiteral("--network")});
         if (!options) {
             return R(options.error());
         }
-        if (!options->contains(QStringLiteral("--uri"))) {
-            return R(usage(QStringLiteral("node set nwc needs --uri nostr+walletconnect://<wallet "
-                                          "key>?relay=...&secret=....")));
+        if (!hasSecret(options.value(), QStringLiteral("--uri"))) {
+            return R(
+                usage(QStringLiteral("node set nwc needs --uri-file FILE (or -) holding "
+                                     "nostr+walletconnect://<wallet key>?relay=...&secret=....")));
         }
-        auto nwc = nwcSettings(options->value(QStringLiteral("--uri")));
+        auto uri = secretOption(options.value(), QStringLiteral("--uri"), QStringLiteral("URI"));
+        if (!uri) {
+            return R(uri.error());
+        }
+        auto nwc = nwcSettings(QString::fromUtf8(uri.value()).trimmed());
         if (nwc && options->contains(QStringLiteral("--network"))) {
             // Only used when the wallet service has no get_info to tell.
             const QString network = options->value(QStringLiteral("--network"));
@@ -397,14 +472,20 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
         return nwc;
     }
     if (settings.backend == QLatin1String("cln")) {
-        auto options = parseOptions(
-            rest, {QStringLiteral("--url"), QStringLiteral("--rune"), QStringLiteral("--cert")});
+        auto options =
+            parseOptions(rest, {QStringLiteral("--url"), QStringLiteral("--rune"),
+                                QStringLiteral("--rune-file"), QStringLiteral("--cert")});
         if (!options) {
             return R(options.error());
         }
         if (!options->contains(QStringLiteral("--url")) ||
-            !options->contains(QStringLiteral("--rune"))) {
-            return R(usage(QStringLiteral("node set cln needs --url URL and --rune RUNE.")));
+            !hasSecret(options.value(), QStringLiteral("--rune"))) {
+            return R(usage(QStringLiteral(
+                "node set cln needs --url URL and --rune-file FILE (or - for standard input).")));
+        }
+        auto rune = secretOption(options.value(), QStringLiteral("--rune"), QStringLiteral("rune"));
+        if (!rune) {
+            return R(rune.error());
         }
         const QUrl url(options->value(QStringLiteral("--url")));
         if (!url.isValid() || url.scheme() != QLatin1String("https") || url.host().isEmpty()) {
@@ -412,7 +493,7 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
                 "--url must be clnrest's https:// URL, such as https://127.0.0.1:3010.")));
         }
         settings.settings.insert(QStringLiteral("url"), url.toString());
-        settings.secret = options->value(QStringLiteral("--rune")).toUtf8();
+        settings.secret = rune.value().trimmed();
         // --cert: clnrest's ca.pem (in <lightning-dir>/<network>/), the only trust anchor.
         if (auto added = addCertificate(options.value(), settings); !added) {
             return R(added.error());
@@ -421,13 +502,20 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
     }
     if (settings.backend == QLatin1String("lnbits")) {
         auto options = parseOptions(rest, {QStringLiteral("--url"), QStringLiteral("--admin-key"),
+                                           QStringLiteral("--admin-key-file"),
                                            QStringLiteral("--cert"), QStringLiteral("--network")});
         if (!options) {
             return R(options.error());
         }
         if (!options->contains(QStringLiteral("--url")) ||
-            !options->contains(QStringLiteral("--admin-key"))) {
-            return R(usage(QStringLiteral("node set lnbits needs --url URL and --admin-key KEY.")));
+            !hasSecret(options.value(), QStringLiteral("--admin-key"))) {
+            return R(usage(QStringLiteral("node set lnbits needs --url URL and --admin-key-file "
+                                          "FILE (or - for standard input).")));
+        }
+        auto adminKey = secretOption(options.value(), QStringLiteral("--admin-key"),
+                                     QStringLiteral("admin key"));
+        if (!adminKey) {
+            return R(adminKey.error());
         }
         const QUrl url(options->value(QStringLiteral("--url")));
         if (!url.isValid() || url.host().isEmpty() ||
@@ -443,21 +531,28 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
         }
         settings.settings.insert(QStringLiteral("url"), url.toString());
         settings.settings.insert(QStringLiteral("network"), network.toLower());
-        settings.secret = options->value(QStringLiteral("--admin-key")).toUtf8();
+        settings.secret = adminKey.value().trimmed();
         if (auto added = addCertificate(options.value(), settings); !added) {
             return R(added.error());
         }
         return settings;
     }
     if (settings.backend == QLatin1String("phoenixd")) {
-        auto options = parseOptions(rest, {QStringLiteral("--url"), QStringLiteral("--password")});
+        auto options = parseOptions(rest, {QStringLiteral("--url"), QStringLiteral("--password"),
+                                           QStringLiteral("--password-file")});
         if (!options) {
             return R(options.error());
         }
         if (!options->contains(QStringLiteral("--url")) ||
-            !options->contains(QStringLiteral("--password"))) {
-            return R(usage(QStringLiteral("node set phoenixd needs --url URL and --password PW "
-                                          "(http-password in ~/.phoenix/phoenix.conf).")));
+            !hasSecret(options.value(), QStringLiteral("--password"))) {
+            return R(usage(QStringLiteral(
+                "node set phoenixd needs --url URL and --password-file FILE (or - for standard "
+                "input) holding http-password from ~/.phoenix/phoenix.conf.")));
+        }
+        auto password =
+            secretOption(options.value(), QStringLiteral("--password"), QStringLiteral("password"));
+        if (!password) {
+            return R(password.error());
         }
         const QUrl url(options->value(QStringLiteral("--url")));
         if (!url.isValid() || url.host().isEmpty() ||
@@ -466,7 +561,7 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
                 QStringLiteral("--url must be an http:// URL, such as http://127.0.0.1:9740.")));
         }
         settings.settings.insert(QStringLiteral("url"), url.toString());
-        settings.secret = options->value(QStringLiteral("--password")).toUtf8();
+        settings.secret = password.value();
         return settings;
     }
     if (settings.backend == QLatin1String("demo")) {
@@ -478,6 +573,26 @@ Result<NodeSettings> settingsFromArguments(const QStringList& arguments)
     }
     return R(usage(QStringLiteral("Unknown backend '%1' (lnd, cln, lnbits, phoenixd, nwc, demo).")
                        .arg(settings.backend)));
+}
+
+const QStringList& plainSecretOptions()
+{
+    // NodeSettingsTest checks every entry has a working --NAME-file form.
+    static const QStringList options{QStringLiteral("--password"), QStringLiteral("--rune"),
+                                     QStringLiteral("--admin-key"), QStringLiteral("--uri")};
+    return options;
+}
+
+QStringList secretsOnCommandLine(const QStringList& arguments)
+{
+    QStringList found;
+    for (const QString& argument : arguments) {
+        const QString name = argument.section(QLatin1Char('='), 0, 0);
+        if (plainSecretOptions().contains(name) && !found.contains(name)) {
+            found.append(name);
+        }
+    }
+    return found;
 }
 
 std::unique_ptr<LightningNode> makeUnconfiguredNode()

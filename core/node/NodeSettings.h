@@ -38,11 +38,20 @@ private:
 };
 
 // The settings `node set` takes, from its arguments: `lnd --url URL --macaroon FILE [--cert
-// FILE]`, `cln --url URL --rune RUNE [--cert FILE]`, `lnbits --url URL --admin-key KEY [--cert
-// FILE] [--network N]`, `phoenixd --url URL --password PW`, `nwc --uri URI`, `demo`, or
-// `--uri lndconnect://..|nostr+walletconnect://..`. Files are read here. The window's node
-// form builds the same arguments, so both check settings alike. Errors have the code `usage`.
+// FILE]`, `cln --url URL --rune-file FILE [--cert FILE]`, `lnbits --url URL --admin-key-file
+// FILE [--cert FILE] [--network N]`, `phoenixd --url URL --password-file FILE`, `nwc
+// --uri-file FILE [--network N]`, `demo`, or `--uri-file FILE` holding lndconnect://.. or
+// nostr+walletconnect://... A secret file may be `-` (standard input); each --NAME-file also
+// has a plain --NAME VALUE form (the window's node form uses it in-process; on a command line
+// it is readable by every local user). Files are read here. The window's node form builds the
+// same arguments, so both check settings alike. Errors have the code `usage`.
 Result<NodeSettings> settingsFromArguments(const QStringList& arguments);
+
+// The plain secret options among `node set` arguments (--password, --rune, --admin-key,
+// --uri), for the CLI to warn that /proc/<pid>/cmdline shows them.
+QStringList secretsOnCommandLine(const QStringList& arguments);
+// The table both use: the options whose value is a secret; each has a --NAME-file form.
+const QStringList& plainSecretOptions();
 
 // The node of a wallet that has none yet: every call fails with `no_node`, saying how to set
 // one up. The window and `serve` run with it, so the data, the settings and the proxy are

@@ -15,6 +15,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace l402::store {
@@ -423,7 +425,13 @@ Result<std::optional<crypto::SecureBytes>> passphraseFromEnvironment(const QStri
         return passphrase;
     }
     QByteArray fromEnvironment = qgetenv("L402_WALLET_PASSPHRASE");
-    // Out of the environment at once: /proc/<pid>/environ and child processes would see it.
+    // /proc/<pid>/environ shows the process's original environment block, which unsetenv()
+    // leaves as it was (it only drops the pointer): so the value is overwritten in place
+    // first, then removed so child processes do not inherit it. Until this line runs, and to
+    // anything that can ptrace this process, it was readable: --passphrase-file is better.
+    if (char* inPlace = std::getenv("L402_WALLET_PASSPHRASE")) {
+        OPENSSL_cleanse(inPlace, std::strlen(inPlace));
+    }
     qunsetenv("L402_WALLET_PASSPHRASE");
     if (fromEnvironment.isEmpty()) {
         return std::optional<crypto::SecureBytes>();

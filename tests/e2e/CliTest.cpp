@@ -1,5 +1,6 @@
 #include "core/protocol/Bolt11.h"
 #include "core/protocol/Macaroon.h"
+#include "tests/support/FakeCln.h"
 #include "tests/support/FakeLnd.h"
 #include "tests/support/ProcessRunner.h"
 #include "tests/support/TestData.h"
@@ -8,6 +9,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QRandomGenerator>
 #include <QSslCertificate>
 #include <QTemporaryDir>
 #include <QTest>
@@ -280,6 +283,102 @@ private Q_SLOTS:
         QCOMPARE(down.exitCode, 1);
         QVERIFY2(down.err.contains("refused the connection"), down.err.constData());
         QCOMPARE(down.err.count('\n'), 1);
+    }
+
+    // node set's secrets off the command line: a rune from standard input (`--rune-file -`) and
+    // from a file is what the node then accepts; the plain --rune still works but is warned
+    // about; an empty stdin is a usage error and changes nothing.
+    void nodeSecretFromStdinAndFile()
+    {
+        l402::test::FakeCln cln;
+        QVERIFY(cln.start());
+        QTemporaryDir dir;
+        QFile ca(dir.filePath(QStringLiteral("ca.pem")));
+        QVERIFY(ca.open(QIODevice::WriteOnly));
+        ca.write(cln.authority().toPem());
+        ca.close();
+        const QString wallet = dir.filePath(QStringLiteral("wallet"));
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("L402_WALLET_HOME"));
+        environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QStringLiteral("node-test"));
+        auto run = [&](QStringList arguments, const QByteArray& input = {}) {
+            arguments << QStringLiteral("--data-dir") << wallet;
+            return l402::test::runProgramServingEvents(QStringLiteral(L402_WALLET_EXECUTABLE),
+                                                       arguments, environment, input);
+        };
+        const QStringList setCln{QStringLiteral("node"), QStringLiteral("set"),
+                                 QStringLiteral("cln"),  QStringLiteral("--url"),
+                                 cln.url().toString(),   QStringLiteral("--cert"),
+                                 ca.fileName()};
+        const QStringList test{QStringLiteral("node"), QStringLiteral("test")};
+
+        // A wrong rune on stdin first: stored, and the node refuses it, so the test below
+        // proves the stdin rune is the one used.
+        auto wrong = run(setCln + QStringList{QStringLiteral("--rune-file"), QStringLiteral("-")},
+                         "not-the-rune\n");
+        QVERIFY2(wrong.exitCode == 0, wrong.err.constData());
+        QVERIFY(!wrong.err.contains("warning"));
+        QCOMPARE(run(test).exitCode, 1);
+
+        auto fromStdin =
+            run(setCln + QStringList{QStringLiteral("--rune-file"), QStringLiteral("-")},
+                cln.rune() + "\n");
+        QVERIFY2(fromStdin.exitCode == 0, fromStdin.err.constData());
+        QVERIFY2(fromStdin.err.isEmpty(), fromStdin.err.constData());
+        auto tested = run(test);
+        QVERIFY2(tested.exitCode == 0, tested.err.constData());
+
+        // An empty stdin: refused, and the rune stored before still works.
+        auto empty = run(setCln + QStringList{QStringLiteral("--rune-file"), QStringLiteral("-")});
+        QCOMPARE(empty.exitCode, 64);
+        QVERIFY2(empty.err.contains("empty"), empty.err.constData());
+        QCOMPARE(run(test).exitCode, 0);
+
+        // The plain form: accepted, with a warning naming the file form; the rune itself is
+        // never echoed.
+        auto plain =
+            run(setCln + QStringList{QStringLiteral("--rune"), QString::fromUtf8(cln.rune())});
+        QVERIFY2(plain.exitCode == 0, plain.err.constData());
+        QVERIFY2(plain.err.contains("warning: --rune on the command line"), plain.err.constData());
+        QVERIFY(plain.err.contains("--rune-file"));
+        QVERIFY(!plain.err.contains(cln.rune()));
+        QVERIFY(!plain.out.contains(cln.rune()));
+        QCOMPARE(run(test).exitCode, 0);
+    }
+
+    // L402_WALLET_PASSPHRASE is overwritten in the process's own environment block once read:
+    // /proc/<pid>/environ of a running wallet no longer shows it (unsetenv alone would not
+    // change what /proc shows).
+    void passphraseVariableScrubbedInPlace()
+    {
+        QTemporaryDir dir;
+        const QByteArray secret =
+            "scrub-me-" + QByteArray::number(QRandomGenerator::global()->generate64());
+        QProcess serve;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("L402_WALLET_HOME"));
+        environment.insert(QStringLiteral("L402_WALLET_PASSPHRASE"), QString::fromLatin1(secret));
+        serve.setProcessEnvironment(environment);
+        serve.start(QStringLiteral(L402_WALLET_EXECUTABLE),
+                    {QStringLiteral("serve"), QStringLiteral("--listen"),
+                     QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"),
+                     dir.filePath(QStringLiteral("w"))});
+        QByteArray err;
+        QVERIFY(l402::test::pollUntil(
+            [&] {
+                serve.waitForReadyRead(50);
+                err += serve.readAllStandardError();
+                return err.contains("running headless") || serve.state() == QProcess::NotRunning;
+            },
+            20'000));
+        QVERIFY2(err.contains("running headless"), err.constData());
+        QFile environBlock(QStringLiteral("/proc/%1/environ").arg(serve.processId()));
+        QVERIFY(environBlock.open(QIODevice::ReadOnly));
+        const QByteArray shown = environBlock.readAll();
+        QVERIFY(shown.contains("PATH=")); // the block was read
+        QVERIFY(!shown.contains(secret));
+        ::kill(static_cast<pid_t>(serve.processId()), SIGTERM);
+        QVERIFY(serve.waitForFinished(20'000));
     }
 
     void serveWithWrongPassphrase()
