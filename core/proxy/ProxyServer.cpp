@@ -3,9 +3,11 @@
 #include "core/crypto/Digest.h"
 #include "core/payments/RefusalCodes.h"
 #include "core/policy/Agents.h"
+#include "core/proxy/Admission.h"
 #include "core/proxy/RequestParser.h"
 #include "core/util/Logging.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSslConfiguration>
@@ -276,6 +278,16 @@ public:
     ProxyConnection(ProxyServer& server, QTcpSocket* socket);
     ~ProxyConnection() override;
 
+    // No request on it has shown a valid credential yet (what eviction may take).
+    bool unauthenticated() const { return !m_everAdmitted && m_state != State::Closing; }
+    qint64 ageMs() const { return m_opened.elapsed(); }
+    void evict()
+    {
+        m_state = State::Closing;
+        m_timer.stop();
+        m_socket->abort();
+    }
+
     void refuseAndClose(const QString& code, const QString& message);
 
 private:
@@ -292,6 +304,8 @@ private:
 
     void readClient();
     void feed();
+    bool admitHeadNow();
+    void releaseReplayReservation();
     void handleRequest();
     void startUpstream(const std::optional<payments::Credential>& credential);
     void upstreamHead(int status, const QByteArray& reason, const HeaderList& headers);
@@ -325,6 +339,13 @@ private:
     QUrl m_upstreamUrl;
     std::optional<policy::Origin> m_origin;
     QString m_agent;
+    // The head's admission, decided before its body is read (see Admission.h).
+    Admission m_admission;
+    bool m_headAdmitted = false;
+    bool m_everAdmitted = false; // a request on this connection carried a valid credential
+    QElapsedTimer m_opened;
+    qint64 m_bodyProgress = 0;   // body bytes read in the current rate window
+    qint64 m_replayReserved = 0; // this request's share of the server's replay-byte cap
 
     // Handling.
     CurlMulti::TransferId m_transfer = 0;
@@ -368,9 +389,25 @@ ProxyConnection::ProxyConnection(ProxyServer& server, QTcpSocket* socket)
     , m_parser(RequestParser::Limits{kMaxRequestTargetBytes, kMaxHeaderBytes, kMaxHeaderFields,
                                      server.m_settings.maxReplayBodyBytes})
 {
+    m_opened.start();
     m_socket->setParent(this);
+    // Qt reads no further ahead than this: what a client sends beyond it waits in the kernel
+    // (and TCP's window) until the connection wants it.
+    m_socket->setReadBufferSize(kReadBufferBytes);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] {
+        const bool readingBody =
+            m_state == State::Uploading || (m_state == State::ReadingHead && m_headAdmitted);
+        if (readingBody && (m_bodyProgress >= kMinBodyBytesPerWindow || m_readThrottled)) {
+            // The body keeps its minimum rate (or waits on the upstream): another window.
+            m_bodyProgress = 0;
+            m_timer.start(m_server.m_settings.headerTimeoutMs);
+            return;
+        }
+        if (m_state == State::Uploading) {
+            m_socket->abort(); // an upload slower than the minimum rate
+            return;
+        }
         if (m_state == State::ReadingHead && (m_parser.started() || !m_input.isEmpty())) {
             sendError(QStringLiteral("request_timeout"),
                       QStringLiteral("The request did not arrive in time."));
@@ -401,6 +438,7 @@ ProxyConnection::ProxyConnection(ProxyServer& server, QTcpSocket* socket)
 
 ProxyConnection::~ProxyConnection()
 {
+    releaseReplayReservation();
     if (m_transfer) {
         m_server.m_upstream.cancel(m_transfer);
     }
@@ -420,10 +458,17 @@ void ProxyConnection::readClient()
         }
         return;
     }
+    if (m_state == State::Closing) {
+        m_socket->skip(m_socket->bytesAvailable()); // an unread body of a refused request
+        return;
+    }
     if (m_state == State::Uploading && m_upload.size() > kMaxBufferedToClient) {
         // Back-pressure: the socket's bounded read buffer fills, then TCP's window closes.
         m_readThrottled = true;
         return;
+    }
+    if (m_state == State::Handling && m_input.size() >= kMaxPipelinedBytes) {
+        return; // pipelined requests wait in the socket, not in memory (read after this one)
     }
     m_input += m_socket->readAll();
     if (m_state == State::ReadingHead || m_state == State::ReadingBody ||
@@ -453,13 +498,21 @@ void ProxyConnection::feed()
     while (m_state == State::ReadingHead || m_state == State::ReadingBody ||
            m_state == State::Uploading) {
         const bool wasStarted = m_parser.started();
+        const qsizetype before = m_input.size();
         const RequestParser::Status status = m_parser.feed(m_input);
+        if (m_headAdmitted || m_state == State::Uploading) {
+            m_bodyProgress += before - m_input.size();
+        }
+        if (status != RequestParser::Status::Error && m_parser.headComplete() && !m_headAdmitted &&
+            !admitHeadNow()) {
+            return; // refused unread and closing
+        }
         if (m_state == State::Uploading && status != RequestParser::Status::Error) {
             m_upload += m_parser.takeBody();
             if (status == RequestParser::Status::Complete) {
                 m_uploadComplete = true;
                 m_state = State::Handling;
-                m_socket->setReadBufferSize(0);
+                m_socket->setReadBufferSize(kReadBufferBytes);
             }
             if (m_transfer) {
                 m_server.m_upstream.resumeUpload(m_transfer);
@@ -478,9 +531,10 @@ void ProxyConnection::feed()
                     }
                 }
             }
-            if ((!wasStarted && m_parser.started()) || m_parser.headComplete()) {
-                // Idle no more: the head must arrive within the head timeout; a body only
-                // has to keep moving (each piece restarts the clock).
+            if (!wasStarted && m_parser.started()) {
+                // Idle no more: the head must arrive within the head timeout, from its first
+                // byte (a byte every few seconds does not stretch it). Then the body must keep
+                // a minimum rate (see the timer), not merely trickle.
                 m_timer.start(m_server.m_settings.headerTimeoutMs);
             }
             return;
@@ -520,6 +574,7 @@ void ProxyConnection::feed()
             const QByteArray length = header("Content-Length");
             m_uploadLength = length.isEmpty() ? -1 : length.toLongLong();
         }
+        m_headAdmitted = false; // the next request's head is admitted on its own
         m_payment.reset();
         m_rounds = 0;
         m_sentTokenId = 0;
@@ -530,6 +585,9 @@ void ProxyConnection::feed()
         m_state = streaming ? State::Uploading : State::Handling;
         m_timer.stop();
         if (streaming) {
+            releaseReplayReservation(); // streamed on, not kept
+            m_bodyProgress = 0;
+            m_timer.start(m_server.m_settings.headerTimeoutMs); // rate windows go on
             QMetaObject::invokeMethod(
                 this, [this] { handleRequest(); }, Qt::QueuedConnection);
             m_socket->setReadBufferSize(kMaxBufferedToClient);
@@ -538,6 +596,74 @@ void ProxyConnection::feed()
         handleRequest(); // outside http-parser's callbacks: safe to act at once
         return;
     }
+}
+
+bool ProxyConnection::admitHeadNow()
+{
+    m_headAdmitted = true;
+    m_bodyProgress = 0;
+    const RequestParser::Request& head = m_parser.request();
+    m_admission = admitHead(
+        head.method, head.target, head.headers,
+        m_tunnelAuthority.isEmpty() ? QString() : m_tunnelAgent,
+        AdmissionPolicy{m_server.m_agents,
+                        [this](QByteArrayView host) { return m_server.hostAllowed(host); },
+                        m_server.port()});
+    m_method = head.method; // a refusal of HEAD has no body
+    qint64 announced = -1;
+    bool hasBody = false;
+    for (const auto& [name, value] : head.headers) {
+        if (equalsIgnoringCase(name, "content-length")) {
+            announced = value.trimmed().toLongLong();
+            hasBody = announced > 0;
+        } else if (equalsIgnoringCase(name, "transfer-encoding")) {
+            hasBody = true;
+        }
+    }
+    if (!m_admission.admitted()) {
+        if (!hasBody) {
+            // Nothing to leave unread: answered once the (empty) request is taken over, on a
+            // connection that stays open, as clients that answer a 407 challenge on the same
+            // connection (Qt, curl --proxy-anyauth) expect.
+            return true;
+        }
+        // Answered from the head alone; the body that follows is never read.
+        m_keepAlive = false;
+        m_input.clear();
+        sendError(m_admission.code, m_admission.message, std::nullopt, m_admission.extra);
+        closeSoon();
+        return false;
+    }
+    m_everAdmitted = true;
+    // A body kept for replay counts against one cap for all connections (an admitted agent
+    // is still not trusted with the wallet's memory): the most it can be, reserved now.
+    if (hasBody) {
+        const qint64 limit = m_server.m_settings.maxReplayBodyBytes;
+        const qint64 share = announced > 0 ? std::min(announced, limit) : limit;
+        if (m_server.m_replayBytesReserved + share > m_server.m_settings.maxTotalReplayBytes) {
+            m_keepAlive = false;
+            m_input.clear();
+            sendError(QStringLiteral("too_many_connections"),
+                      QStringLiteral("The proxy is holding as many request bodies as it may; "
+                                     "try again in a moment."),
+                      std::nullopt, {{"Retry-After", "1"}});
+            closeSoon();
+            return false;
+        }
+        m_replayReserved = share;
+        m_server.m_replayBytesReserved += share;
+    }
+    m_timer.start(m_server.m_settings.headerTimeoutMs); // the body's first rate window
+    return true;
+}
+
+void ProxyConnection::releaseReplayReservation()
+{
+    if (m_replayReserved == 0) {
+        return;
+    }
+    m_server.m_replayBytesReserved -= m_replayReserved;
+    m_replayReserved = 0;
 }
 
 QByteArray ProxyConnection::header(QByteArrayView name) const
@@ -558,77 +684,33 @@ QList<QByteArray> ProxyConnection::headerValues(QByteArrayView name) const
 
 void ProxyConnection::handleRequest()
 {
-    // Which surface, and who is asking.
-    if (m_method == "CONNECT") {
-        const QByteArray proxyAuth = header("Proxy-Authorization");
-        std::optional<QString> agent;
-        if (proxyAuth.size() > 6 && equalsIgnoringCase(proxyAuth.left(6), "basic ")) {
-            agent = m_server.m_agents.verify(QByteArray::fromBase64(proxyAuth.mid(6).trimmed()));
-        }
-        if (!agent) {
-            sendError(QStringLiteral("proxy_auth_required"),
-                      QStringLiteral("The wallet's proxy needs an agent credential: "
-                                     "HTTPS_PROXY=http://NAME:SECRET@127.0.0.1:%1 (see "
-                                     "'l402-wallet agent add').")
-                          .arg(m_server.port()),
-                      std::nullopt, {{"Proxy-Authenticate", "Basic realm=\"L402 Wallet\""}});
+    // Which surface, and who is asking: decided on the head, before the body was read.
+    const Admission& admission = m_admission;
+    if (!admission.admitted()) {
+        sendError(admission.code, admission.message, std::nullopt, admission.extra);
+        if (admission.route == Admission::Route::Connect) {
             closeSoon();
-            return;
+        } else {
+            finishExchange(); // a request without a body: the connection may go on
         }
-        m_agent = *agent;
-        startTunnel();
         return;
     }
-    if (!m_tunnelAuthority.isEmpty() && m_target.startsWith('/')) {
-        // A request inside a plain-HTTP CONNECT tunnel: authenticated by the CONNECT.
+    m_agent = admission.agent;
+    switch (admission.route) {
+    case Admission::Route::Connect:
+        startTunnel();
+        return;
+    case Admission::Route::Tunnelled:
         m_route = Route::Forward;
-        m_agent = m_tunnelAgent;
-        const QByteArray url = m_tunnelScheme + "://" + m_tunnelAuthority + m_target;
-        m_upstreamUrl = QUrl::fromEncoded(url, QUrl::StrictMode);
-    } else if (m_target.startsWith("http://") || m_target.startsWith("https://")) {
+        m_upstreamUrl = QUrl::fromEncoded(m_tunnelScheme + "://" + m_tunnelAuthority + m_target,
+                                          QUrl::StrictMode);
+        break;
+    case Admission::Route::Forward:
         m_route = Route::Forward;
         m_upstreamUrl = QUrl::fromEncoded(m_target, QUrl::StrictMode);
-        const QByteArray proxyAuth = header("Proxy-Authorization");
-        std::optional<QString> agent;
-        if (proxyAuth.size() > 6 && equalsIgnoringCase(proxyAuth.left(6), "basic ")) {
-            agent = m_server.m_agents.verify(QByteArray::fromBase64(proxyAuth.mid(6).trimmed()));
-        }
-        if (!agent) {
-            sendError(QStringLiteral("proxy_auth_required"),
-                      QStringLiteral("The wallet's proxy needs an agent credential: "
-                                     "HTTP_PROXY=http://NAME:SECRET@127.0.0.1:%1 (see "
-                                     "'l402-wallet agent add').")
-                          .arg(m_server.port()),
-                      std::nullopt, {{"Proxy-Authenticate", "Basic realm=\"L402 Wallet\""}});
-            finishExchange();
-            return;
-        }
-        m_agent = *agent;
-    } else if (m_target.startsWith("/gw/")) {
+        break;
+    case Admission::Route::Gateway: {
         m_route = Route::Gateway;
-        // DNS rebinding and CSRF: only loopback names reach the gateway, never a browser page.
-        if (!m_server.hostAllowed(header("Host"))) {
-            sendError(QStringLiteral("host_not_allowed"),
-                      QStringLiteral("The gateway answers only to requests addressed to "
-                                     "127.0.0.1, ::1 or localhost."));
-            finishExchange();
-            return;
-        }
-        if (!headerValues("Origin").isEmpty()) {
-            sendError(QStringLiteral("forbidden_origin"),
-                      QStringLiteral("Browser pages may not use the wallet's gateway."));
-            finishExchange();
-            return;
-        }
-        const auto agent = m_server.m_agents.verify(header("L402-Wallet-Agent"));
-        if (!agent) {
-            sendError(QStringLiteral("agent_auth_required"),
-                      QStringLiteral("The gateway needs the header 'L402-Wallet-Agent: "
-                                     "NAME:SECRET' (see 'l402-wallet agent add')."));
-            finishExchange();
-            return;
-        }
-        m_agent = *agent;
         // /gw/<scheme>/<host[:port]>/<path...>
         const QByteArray rest = m_target.mid(4);
         const qsizetype schemeEnd = rest.indexOf('/');
@@ -644,7 +726,9 @@ void ProxyConnection::handleRequest()
             return;
         }
         m_upstreamUrl = QUrl::fromEncoded(scheme + "://" + host + path, QUrl::StrictMode);
-    } else {
+        break;
+    }
+    case Admission::Route::Local:
         m_route = Route::Local;
         if (m_target == "/" && m_server.hostAllowed(header("Host"))) {
             const QByteArray body =
@@ -1059,6 +1143,7 @@ void ProxyConnection::refuseAndClose(const QString& code, const QString& message
 
 void ProxyConnection::finishExchange()
 {
+    releaseReplayReservation();
     if (m_streamedBody && !m_uploadComplete) {
         m_keepAlive = false; // the rest of that body is still on its way: no next request
     }
@@ -1072,9 +1157,9 @@ void ProxyConnection::finishExchange()
     m_origin.reset();
     m_timer.start(m_server.m_settings.idleTimeoutMs);
     m_parser.next();
-    if (!m_input.isEmpty()) {
+    if (!m_input.isEmpty() || m_socket->bytesAvailable() > 0) {
         QMetaObject::invokeMethod(
-            this, [this] { feed(); }, Qt::QueuedConnection);
+            this, [this] { readClient(); }, Qt::QueuedConnection);
     }
 }
 
@@ -1110,9 +1195,13 @@ ProxyServer::ProxyServer(ProxySettings settings, PaymentGateway& payments,
 ProxyServer::~ProxyServer()
 {
     // Connections are children; they go before the upstream transfers they reference.
-    const auto connections = m_connections;
+    // Also those already forgotten and waiting for deleteLater: every connection goes while
+    // the server's members it touches still exist.
     m_connections.clear();
-    qDeleteAll(connections);
+    const QObjectList children = this->children();
+    for (QObject* child : children) {
+        delete dynamic_cast<detail::ProxyConnection*>(child);
+    }
 }
 
 bool ProxyServer::listen()
@@ -1146,6 +1235,25 @@ void ProxyServer::accept(QTcpServer* server)
     while (QTcpSocket* socket = server->nextPendingConnection()) {
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         auto* connection = new detail::ProxyConnection(*this, socket);
+        // Room for the newcomer: past either limit, the oldest connection that has not shown
+        // a credential for longer than the grace period goes (without an answer: it has
+        // asked nothing the wallet would answer). Fresh ones stay, so a burst of agents
+        // connecting at once does not push itself out; when no slot can be freed the
+        // newcomer is refused.
+        int unauthenticated = 0;
+        detail::ProxyConnection* oldest = nullptr;
+        for (detail::ProxyConnection* open : std::as_const(m_connections)) {
+            if (open->unauthenticated()) {
+                ++unauthenticated;
+                if (!oldest && open->ageMs() >= m_settings.unauthenticatedGraceMs) {
+                    oldest = open;
+                }
+            }
+        }
+        const bool full = m_connections.size() >= m_settings.maxConnections;
+        if ((full || unauthenticated >= m_settings.maxUnauthenticatedConnections) && oldest) {
+            oldest->evict(); // forgets itself
+        }
         m_connections.append(connection);
         if (m_connections.size() > m_settings.maxConnections) {
             connection->refuseAndClose(QStringLiteral("too_many_connections"),

@@ -29,9 +29,24 @@ inline constexpr qsizetype kMaxHeaderBytes = 32 * 1024; // all request header fi
 inline constexpr int kMaxHeaderFields = 128;
 inline constexpr qint64 kMaxReplayBodyBytes = 8 * 1024 * 1024;
 inline constexpr int kMaxConnections = 1024;
+// Connections none of whose requests has shown a credential yet may hold at most this many
+// slots; past it (or when all slots are taken) the oldest of them is dropped for a newcomer,
+// so slow unauthenticated clients cannot lock agents out. Such a connection costs at most
+// one request head: no body is read before its head is admitted (Admission.h).
+inline constexpr int kMaxUnauthenticatedConnections = 256;
+// ...but only connections older than this: an agent's head arrives well within it.
+inline constexpr int kUnauthenticatedGraceMs = 2'000;
 inline constexpr int kHeaderTimeoutMs = 15'000; // a request head must arrive within this
-inline constexpr int kIdleTimeoutMs = 60'000;   // keep-alive connections idle this long close
-inline constexpr qint64 kMaxBufferedToClient = 1024 * 1024;    // then the upstream is paused
+// A request body must arrive at least this fast: so many bytes per kHeaderTimeoutMs window
+// (about 1 KiB/s), or the connection is closed. An upload that waits on a slow upstream is
+// not counted against its client.
+inline constexpr qint64 kMinBodyBytesPerWindow = 16 * 1024;
+// Request bodies kept for replaying after a payment, across all connections together.
+inline constexpr qint64 kMaxTotalReplayBytes = 64 * 1024 * 1024;
+inline constexpr int kIdleTimeoutMs = 60'000; // keep-alive connections idle this long close
+inline constexpr qint64 kMaxBufferedToClient = 1024 * 1024; // then the upstream is paused
+inline constexpr qint64 kReadBufferBytes = 64 * 1024;       // read ahead from a client at most this
+inline constexpr qsizetype kMaxPipelinedBytes = 64 * 1024;  // held while a request is handled
 inline constexpr qsizetype kMaxChallengeBodyBytes = 64 * 1024; // a 402 body kept for replay
 
 struct ProxySettings {
@@ -41,6 +56,9 @@ struct ProxySettings {
     UpstreamTls upstreamTls;
     qint64 maxReplayBodyBytes = kMaxReplayBodyBytes;
     int maxConnections = kMaxConnections;
+    int maxUnauthenticatedConnections = kMaxUnauthenticatedConnections;
+    int unauthenticatedGraceMs = kUnauthenticatedGraceMs;
+    qint64 maxTotalReplayBytes = kMaxTotalReplayBytes;
     int headerTimeoutMs = kHeaderTimeoutMs;
     int idleTimeoutMs = kIdleTimeoutMs;
     // Host names the gateway answers to besides loopback names and the listen addresses.
@@ -121,6 +139,8 @@ public:
     quint16 port() const { return m_port; }
     QString errorString() const { return m_error; }
     int openConnections() const { return static_cast<int>(m_connections.size()); }
+    // Bytes of request bodies currently reserved for replay, across connections.
+    qint64 replayBytesReserved() const { return m_replayBytesReserved; }
     const ProxySettings& settings() const { return m_settings; }
 
 private:
@@ -135,7 +155,8 @@ private:
     const AgentDirectory& m_agents;
     CurlMulti m_upstream;
     QList<QTcpServer*> m_servers;
-    QList<detail::ProxyConnection*> m_connections;
+    QList<detail::ProxyConnection*> m_connections; // oldest first
+    qint64 m_replayBytesReserved = 0;              // see kMaxTotalReplayBytes
     quint16 m_port = 0;
     QString m_error;
 };

@@ -224,13 +224,15 @@ private Q_SLOTS:
     }
 
     // Every code written at an error site of the payment, proxy, policy and control sources
-    // (Error{"…"}, failure("…"), sendError("…"), the parser's fail("…")) is in the table or
+    // (Error{"…"}, failure("…"), sendError("…"), the parser's fail("…"), the proxy admission's
+    // refused(Route::…, "…")) is in the table or
     // named above as no agent's.
     void everyRefusalSiteCodeIsInTheTable()
     {
-        static const QRegularExpression site(QStringLiteral(
-            "(?:Error\\{|\\bfailure\\(|sendError\\(|refuseAndClose\\(|\\bfail\\()\\s*"
-            "(?:QLatin1String|QStringLiteral)?\\(?\\s*\"([a-z][a-z0-9_]*)\""));
+        static const QRegularExpression site(
+            QStringLiteral("(?:Error\\{|\\bfailure\\(|sendError\\(|refuseAndClose\\(|\\bfail\\(|"
+                           "\\brefused\\(Route::[A-Za-z]+,)\\s*"
+                           "(?:QLatin1String|QStringLiteral)?\\(?\\s*\"([a-z][a-z0-9_]*)\""));
         const QSet<QString> table = tableCodes();
         QStringList files =
             sourceFiles({QStringLiteral("core/payments"), QStringLiteral("core/proxy"),
