@@ -43,17 +43,16 @@ std::optional<QString> proxyAgent(const HeaderList& headers, const AgentDirector
     return agents.verify(QByteArray::fromBase64(value.mid(6).trimmed()));
 }
 
-bool announcesBody(const HeaderList& headers)
-{
-    for (const QByteArray& length : valuesOf(headers, "Content-Length")) {
-        if (length.trimmed() != "0") {
-            return true;
-        }
-    }
-    return !valuesOf(headers, "Transfer-Encoding").isEmpty();
-}
-
 } // namespace
+
+std::optional<qint64> announcedBody(const HeaderList& headers)
+{
+    if (!valuesOf(headers, "Transfer-Encoding").isEmpty()) {
+        return -1;
+    }
+    const qint64 length = valuesOf(headers, "Content-Length").value(0).trimmed().toLongLong();
+    return length > 0 ? std::optional<qint64>(length) : std::nullopt;
+}
 
 Admission admitHead(QByteArrayView method, QByteArrayView target, const HeaderList& headers,
                     const QString& tunnelAgent, const AdmissionPolicy& policy)
@@ -112,7 +111,7 @@ Admission admitHead(QByteArrayView method, QByteArrayView target, const HeaderLi
         return admission;
     }
     // The proxy's own page takes no body: one announced is refused unread.
-    if (announcesBody(headers)) {
+    if (announcedBody(headers)) {
         return refused(Route::Local, "not_found",
                        QStringLiteral("This is the L402 Wallet proxy: use it as HTTP_PROXY, or "
                                       "the gateway form /gw/https/<host>/<path>."));

@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <functional>
+#include <optional>
 
 namespace l402::proxy {
 
@@ -36,6 +37,10 @@ struct AdmissionPolicy {
     std::function<bool(QByteArrayView hostHeader)> hostAllowed; // loopback names and ours
     quint16 port = 0;                                           // for the messages
 };
+
+// The body a request head announces: nullopt for none, its Content-Length, or -1 for
+// chunked (the parser has already refused heads that announce both, or several lengths).
+std::optional<qint64> announcedBody(const HeaderList& headers);
 
 // `tunnelAgent` is the agent of the CONNECT a request arrives inside, empty otherwise.
 Admission admitHead(QByteArrayView method, QByteArrayView target, const HeaderList& headers,

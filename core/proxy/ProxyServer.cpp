@@ -610,18 +610,9 @@ bool ProxyConnection::admitHeadNow()
                         [this](QByteArrayView host) { return m_server.hostAllowed(host); },
                         m_server.port()});
     m_method = head.method; // a refusal of HEAD has no body
-    qint64 announced = -1;
-    bool hasBody = false;
-    for (const auto& [name, value] : head.headers) {
-        if (equalsIgnoringCase(name, "content-length")) {
-            announced = value.trimmed().toLongLong();
-            hasBody = announced > 0;
-        } else if (equalsIgnoringCase(name, "transfer-encoding")) {
-            hasBody = true;
-        }
-    }
+    const std::optional<qint64> body = announcedBody(head.headers);
     if (!m_admission.admitted()) {
-        if (!hasBody) {
+        if (!body) {
             // Nothing to leave unread: answered once the (empty) request is taken over, on a
             // connection that stays open, as clients that answer a 407 challenge on the same
             // connection (Qt, curl --proxy-anyauth) expect.
@@ -637,9 +628,9 @@ bool ProxyConnection::admitHeadNow()
     m_everAdmitted = true;
     // A body kept for replay counts against one cap for all connections (an admitted agent
     // is still not trusted with the wallet's memory): the most it can be, reserved now.
-    if (hasBody) {
+    if (body) {
         const qint64 limit = m_server.m_settings.maxReplayBodyBytes;
-        const qint64 share = announced > 0 ? std::min(announced, limit) : limit;
+        const qint64 share = *body > 0 ? std::min(*body, limit) : limit;
         if (m_server.m_replayBytesReserved + share > m_server.m_settings.maxTotalReplayBytes) {
             m_keepAlive = false;
             m_input.clear();
